@@ -1,0 +1,41 @@
+"""The one exception hierarchy of dxextract.
+
+Messages quote the value and the place (file, page, table, cell) and, where there is one,
+the fix. The CLI turns a :class:`DxextractError` into a one-line message and exit code 2.
+"""
+
+from __future__ import annotations
+
+
+class DxextractError(Exception):
+    """Base class: a problem the user can act on, shown without a traceback."""
+
+    exit_code = 2
+
+
+class InputError(DxextractError):
+    """The input file cannot be used (missing, empty, not a PDF, truncated, encrypted)."""
+
+
+class NoTextLayerError(InputError):
+    """The PDF has pages with images but no text layer (a scan); rerun with --ocr."""
+
+
+class NoTablesError(InputError):
+    """The PDF has a text layer but no table could be reconstructed on any page."""
+
+
+class GarbledTextError(InputError):
+    """The text layer yields (cid:N) codes: a font without a ToUnicode map."""
+
+
+class OutputExistsError(DxextractError):
+    """The output folder exists and --force was not given; nothing was overwritten."""
+
+
+class SettingsError(DxextractError):
+    """A settings dataclass got a bad value; the message names the key."""
+
+
+class OcrError(DxextractError):
+    """OCR was requested but the engine is missing or failed."""
