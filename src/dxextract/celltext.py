@@ -1,0 +1,187 @@
+"""Cell text in reading order: the author's line breaks kept, automatic wrapping removed.
+
+A cell's characters are grouped into printed lines; two printed lines are joined when the
+first was ended by the word processor (the next line's first word would not have fitted in
+what the first line left free), and kept apart when the author began a new line: the next
+line begins with a bullet or marker (■ ・ ※ 【 ① (1) …), or the first line ends well short of
+the cell's width.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .model import BBox, Char
+
+#: a line that begins with one of these was begun by the author
+_MARKER = re.compile(
+    r"^(?:[■□◆◇●◎・･※＊*►▶▸➢→【〔［《〈]"
+    r"|[\u2460-\u2473\u2474-\u2487\u2776-\u277f\u24ea]"  # ① … ⑳, ⑴ … ⒇, ❶ …
+    r"|[(（][0-9０-９一二三四五六七八九十]{1,3}[)）]"  # (1) （２） (三)
+    r"|-{2,}|－{2,}|ー{3,}|—|―"  # ----- separators
+    r"|[0-9０-９]{1,2}[.．、](?![0-9０-９])"  # 1. ２．
+    r"|[A-Za-zＡ-Ｚａ-ｚ][.．)](?=\s)"
+    r")"
+)
+#: characters that may not begin a line (kinsoku): the line breaker moves one more char down
+_NO_START = set("、。，．,.)）」』】〕］}｝〉》ー～〜ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ・：；:;!?！？%％")
+#: characters that may not end a line: they are pushed to the next line with what follows
+_NO_END = set("(（「『【〔［{｛〈《")
+_LATIN = re.compile(r"[A-Za-z0-9Ａ-Ｚａ-ｚ０-９.,%'\-/:]")
+
+
+@dataclass(frozen=True)
+class TextSettings:
+    """Tolerances of line grouping and wrap detection, in units of the font size."""
+
+    #: chars whose vertical centres differ by less than this × size share a line
+    line_tolerance: float = 0.45
+    #: a gap wider than this × size between two chars is a space the PDF did not draw
+    space_gap: float = 0.28
+    #: slack (× size) when deciding whether the next word would have fitted
+    fit_slack: float = 0.35
+
+
+@dataclass(frozen=True)
+class Line:
+    """One printed line of a cell."""
+
+    chars: tuple[Char, ...]
+    text: str
+
+    @property
+    def x0(self) -> float:
+        return min(c.x0 for c in self.chars if c.text.strip())
+
+    @property
+    def x1(self) -> float:
+        return max(c.x1 for c in self.chars if c.text.strip())
+
+    @property
+    def size(self) -> float:
+        sizes = sorted(c.size for c in self.chars)
+        return sizes[len(sizes) // 2]
+
+
+def chars_to_lines(chars: Sequence[Char], settings: TextSettings | None = None) -> list[Line]:
+    """Group chars into printed lines, top to bottom, each sorted left to right."""
+    settings = settings or TextSettings()
+    visible = [c for c in chars if c.upright or c.text.strip()]
+    if not visible:
+        return []
+    ordered = sorted(visible, key=lambda c: (c.yc, c.x0))
+    groups: list[list[Char]] = []
+    for ch in ordered:
+        if groups:
+            g = groups[-1]
+            ref = sum(c.yc for c in g) / len(g)
+            if abs(ch.yc - ref) <= settings.line_tolerance * max(ch.size, g[0].size):
+                g.append(ch)
+                continue
+        groups.append([ch])
+    lines = []
+    for g in groups:
+        g.sort(key=lambda c: c.x0)
+        text = _join_chars(g, settings)
+        if text.strip():
+            lines.append(Line(tuple(g), text))
+    return lines
+
+
+def _join_chars(chars: list[Char], settings: TextSettings) -> str:
+    parts: list[str] = []
+    prev: Char | None = None
+    for ch in chars:
+        if prev is not None and ch.text != " " and prev.text != " ":
+            gap = ch.x0 - prev.x1
+            if gap > settings.space_gap * max(ch.size, prev.size):
+                parts.append(" ")
+        parts.append(ch.text)
+        prev = ch
+    return "".join(parts)
+
+
+def _first_unit_width(line: Line) -> float:
+    """Width of what the line breaker had to move as one piece to begin ``line``."""
+    chars = [c for c in line.chars if c.text.strip()]
+    if not chars:
+        return 0.0
+    first = chars[0]
+    if _LATIN.match(first.text):
+        # a Latin word or a number wraps as a whole
+        end = first.x1
+        prev = first
+        for c in chars[1:]:
+            if not _LATIN.match(c.text) or c.x0 - prev.x1 > 0.2 * c.size:
+                break
+            end, prev = c.x1, c
+        width = end - first.x0
+    else:
+        width = first.x1 - first.x0
+    if len(chars) > 1 and (first.text in _NO_END or chars[1].text in _NO_START):
+        width += chars[1].x1 - chars[1].x0
+    return width
+
+
+def is_wrapped(line: Line, nxt: Line, inner: BBox, settings: TextSettings | None = None) -> bool:
+    """True when ``nxt`` continues ``line`` only because the cell was too narrow."""
+    settings = settings or TextSettings()
+    if _MARKER.match(nxt.text.lstrip()):
+        return False
+    room = inner.width - (line.x1 - line.x0)
+    return room < _first_unit_width(nxt) + settings.fit_slack * line.size
+
+
+def _joiner(left: str, right: str) -> str:
+    """Wrapped Japanese joins with no space; wrapped Latin words keep one."""
+    if left.endswith(" ") or right.startswith(" "):
+        return " "
+    a, b = left[-1:], right[:1]
+    if a.isascii() and a.isalnum() and b.isascii() and b.isalnum():
+        return " "
+    return ""
+
+
+def lines_to_text(lines: Sequence[Line], inner: BBox, settings: TextSettings | None = None) -> str:
+    """Join printed lines into the cell text: ``\\n`` where the author broke the line."""
+    settings = settings or TextSettings()
+    if not lines:
+        return ""
+    out = lines[0].text
+    for prev, nxt in zip(lines, lines[1:], strict=False):
+        if is_wrapped(prev, nxt, inner, settings):
+            out = out.rstrip(" ") + _joiner(prev.text, nxt.text) + nxt.text.lstrip(" ")
+        else:
+            out = out.rstrip(" ") + "\n" + nxt.text.lstrip(" ")
+    return "\n".join(part.strip() for part in out.split("\n"))
+
+
+def cell_padding(cell: BBox, lines: Sequence[Line]) -> float | None:
+    """The smallest left margin of a cell's lines (left-aligned text touches the padding)."""
+    if not lines:
+        return None
+    return min(line.x0 - cell.x0 for line in lines)
+
+
+def cell_inner_box(cell: BBox, lines: Sequence[Line], pad: float | None = None) -> BBox:
+    """The part of the cell text can occupy: the cell less its padding.
+
+    The padding is not in the PDF. ``pad`` is best measured over a whole table (the smallest
+    left margin of any cell: left-aligned text touches it, centred text does not); without it,
+    this cell's own lines are used. It is assumed equal on the right.
+    """
+    if not lines:
+        return cell
+    if pad is None:
+        pad = cell_padding(cell, lines) or 0.0
+    pad = min(max(pad, 0.5), 6.0)
+    return BBox(cell.x0 + pad, cell.top, max(cell.x0 + pad + 1.0, cell.x1 - pad), cell.bottom)
+
+
+def chars_to_cell_text(chars: Sequence[Char], cell: BBox, settings: TextSettings | None = None,
+                       pad: float | None = None) -> str:
+    """The text of one cell from the chars printed inside it (``pad``: see cell_inner_box)."""
+    lines = chars_to_lines(chars, settings)
+    return lines_to_text(lines, cell_inner_box(cell, lines, pad), settings)

@@ -1,0 +1,185 @@
+"""Stage 1 — extract: PDF file -> positioned characters and ruling lines, page by page.
+
+Public entry point: :func:`pdf_to_pages`. It checks the input first (:func:`check_pdf`) so
+that a bad file fails with one clear message naming it, and yields one :class:`Page` at a
+time, closing pdfplumber's page caches as it goes so a 600-page book stays in bounded memory.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError, NoTextLayerError
+from .model import Char, Page, Segment
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    """How ruling lines are read from the drawing operators."""
+
+    #: a filled rectangle thinner than this (pt) is a rule, not a shaded background
+    thin_rect: float = 2.5
+    #: segments shorter than this (pt) are noise (dots, tick marks)
+    min_segment: float = 3.0
+    #: drop a char that repeats the same glyph at (almost) the same place (fake bold)
+    dedupe_tolerance: float = 1.0
+
+
+def check_pdf(path: Path) -> None:
+    """Fail with :class:`InputError` when ``path`` is not a readable PDF file."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a PDF file")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputError(f"{path}: empty file (0 bytes), not a PDF")
+    with path.open("rb") as f:
+        head = f.read(1024)
+        f.seek(max(0, size - 2048))
+        tail = f.read()
+    if b"%PDF-" not in head:
+        raise InputError(f"{path}: not a PDF (no %PDF- header)")
+    if b"%%EOF" not in tail and b"startxref" not in tail:
+        raise InputError(f"{path}: truncated or damaged PDF (no end-of-file marker)")
+
+
+def _open(path: Path) -> Any:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    try:
+        pdf = pdfplumber.open(path)
+        _ = pdf.pages  # forces the page tree to be read
+    except (PDFPasswordIncorrect, PDFEncryptionError) as e:
+        raise InputError(f"{path}: encrypted PDF (password protected): {type(e).__name__}") from e
+    except PDFSyntaxError as e:
+        raise InputError(f"{path}: damaged PDF, cannot be parsed ({e})") from e
+    except Exception as e:  # pdfminer raises many types on damaged files
+        if "password" in str(e).lower() or "encrypt" in str(e).lower():
+            raise InputError(f"{path}: encrypted PDF (password protected)") from e
+        raise InputError(f"{path}: damaged PDF, cannot be parsed ({type(e).__name__}: {e})") from e
+    return pdf
+
+
+def page_count(path: Path) -> int:
+    """Number of pages, after the same checks as :func:`pdf_to_pages`."""
+    check_pdf(path)
+    pdf = _open(path)
+    try:
+        return len(pdf.pages)
+    finally:
+        pdf.close()
+
+
+def _segments(page: Any, settings: ExtractSettings) -> list[Segment]:
+    out: list[Segment] = []
+
+    def add(x0: float, top: float, x1: float, bottom: float) -> None:
+        if abs(bottom - top) <= abs(x1 - x0):
+            y = (top + bottom) / 2
+            if x1 - x0 >= settings.min_segment:
+                out.append(Segment("h", min(x0, x1), y, max(x0, x1), y))
+        else:
+            x = (x0 + x1) / 2
+            if bottom - top >= settings.min_segment:
+                out.append(Segment("v", x, min(top, bottom), x, max(top, bottom)))
+
+    for ln in page.lines:
+        pts = ln.get("pts") or [(ln["x0"], ln["top"]), (ln["x1"], ln["bottom"])]
+        for (ax, ay), (bx, by) in zip(pts, pts[1:], strict=False):
+            # pdfplumber gives pts with the top-left origin already
+            if abs(ax - bx) < 1.0 or abs(ay - by) < 1.0:
+                add(min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
+    for rc in page.rects:
+        w, h = rc["x1"] - rc["x0"], rc["bottom"] - rc["top"]
+        if min(w, h) <= settings.thin_rect:
+            add(rc["x0"], rc["top"], rc["x1"], rc["bottom"])  # a rule drawn as a thin box
+        elif rc.get("stroke"):
+            add(rc["x0"], rc["top"], rc["x1"], rc["top"])
+            add(rc["x0"], rc["bottom"], rc["x1"], rc["bottom"])
+            add(rc["x0"], rc["top"], rc["x0"], rc["bottom"])
+            add(rc["x1"], rc["top"], rc["x1"], rc["bottom"])
+        # a filled, unstroked box is shading (header background), not a rule
+    for cv in page.curves:
+        pts = cv.get("pts") or []
+        if not cv.get("stroke", True):
+            continue
+        for (ax, ay), (bx, by) in zip(pts, pts[1:], strict=False):
+            if abs(ax - bx) < 1.0 or abs(ay - by) < 1.0:
+                add(min(ax, bx), min(ay, by), max(ax, bx), max(ay, by))
+    return out
+
+
+def _chars(page: Any, settings: ExtractSettings) -> list[Char]:
+    chars: list[Char] = []
+    seen: dict[tuple[str, int, int], bool] = {}
+    tol = settings.dedupe_tolerance
+    for ch in page.chars:
+        text = ch.get("text", "")
+        if not text:
+            continue
+        key = (text, int(ch["x0"] / tol), int(ch["top"] / tol))
+        if key in seen:
+            continue  # fake bold: the same glyph drawn twice at one place
+        seen[key] = True
+        chars.append(Char(
+            text=text, x0=float(ch["x0"]), top=float(ch["top"]), x1=float(ch["x1"]),
+            bottom=float(ch["bottom"]), size=float(ch.get("size") or (ch["bottom"] - ch["top"])),
+            upright=bool(ch.get("upright", True)),
+        ))
+    return chars
+
+
+def pdf_to_pages(path: Path, settings: ExtractSettings | None = None,
+                 ocr: bool = False) -> Iterator[Page]:
+    """Yield each page of ``path`` as a :class:`Page` of chars and ruling-line segments.
+
+    Raises :class:`InputError` for a file that cannot be used and
+    :class:`NoTextLayerError` when no page has text but pages carry images (a scan).
+    """
+    settings = settings or ExtractSettings()
+    check_pdf(path)
+    pdf = _open(path)
+    try:
+        n_text = 0
+        n_image_pages = 0
+        pending_blank: list[Page] = []
+        for index, raw in enumerate(pdf.pages):
+            try:
+                chars = _chars(raw, settings)
+                segments = _segments(raw, settings)
+                n_images = len(raw.images)
+            except Exception as e:  # a damaged content stream on one page
+                raise InputError(f"{path}: page {index + 1}: cannot be read ({type(e).__name__}: {e})") from e
+            page = Page(number=index + 1, width=float(raw.width), height=float(raw.height),
+                        chars=tuple(chars), segments=tuple(segments), n_images=n_images, ocr=ocr)
+            raw.close()  # drop pdfplumber's per-page caches: bounded memory on long books
+            if chars:
+                n_text += 1
+                # pages seen before the first text page are yielded now, in order
+                yield from pending_blank
+                pending_blank = []
+                yield page
+            else:
+                if n_images:
+                    n_image_pages += 1
+                if n_text:
+                    yield page
+                else:
+                    pending_blank.append(page)
+        if n_text == 0:
+            if n_image_pages:
+                raise NoTextLayerError(
+                    f"{path}: no text layer ({n_image_pages} image-only page(s), a scan); "
+                    "rerun with --ocr to add one")
+            raise InputError(f"{path}: no text on any page")
+    finally:
+        pdf.close()

@@ -1,0 +1,437 @@
+"""Stage 2 — reconstruct: ruling lines and chars -> tables of cells with spans, stitched over pages.
+
+The chain, each step inspectable:
+``segments_to_clusters`` (ruling lines that touch, one cluster per table) ->
+``cluster_to_grid`` (the table's column and row boundaries) ->
+``grid_to_cells`` (elementary cells merged where no rule separates them: rowspan/colspan) ->
+``page_to_tables`` (cells filled with text, captions) ->
+``stitch_tables`` (a table that continues on the next page becomes one table).
+
+Public entry point: :func:`pages_to_tables`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from .celltext import TextSettings, cell_padding, chars_to_cell_text, chars_to_lines
+from .model import BBox, Cell, Char, Page, Segment, Table
+
+
+@dataclass(frozen=True)
+class ReconstructSettings:
+    """Tolerances of table reconstruction, in PDF points unless said otherwise."""
+
+    #: coordinates closer than this are one grid line
+    snap: float = 2.0
+    #: collinear segments with a gap up to this are one rule
+    join_gap: float = 2.5
+    #: a rule counts as a border between two cells when it covers this share of their edge
+    cover: float = 0.6
+    #: a table needs at least this many columns and rows
+    min_cols: int = 1
+    min_rows: int = 1
+    #: top/bottom share of a page treated as running header/footer when stitching
+    margin_share: float = 0.07
+    text: TextSettings = field(default_factory=TextSettings)
+
+    def __post_init__(self) -> None:
+        from .errors import SettingsError
+
+        for key in ("snap", "join_gap", "cover", "margin_share"):
+            value = getattr(self, key)
+            if not isinstance(value, (int, float)) or value < 0:
+                raise SettingsError(f"ReconstructSettings.{key}: expected a number >= 0, got {value!r}")
+        if not 0 < self.cover <= 1:
+            raise SettingsError(f"ReconstructSettings.cover: expected 0 < cover <= 1, got {self.cover!r}")
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Column x-boundaries and row y-boundaries of one table on one page, with its rules."""
+
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+    h: tuple[Segment, ...]
+    v: tuple[Segment, ...]
+
+    @property
+    def bbox(self) -> BBox:
+        return BBox(self.xs[0], self.ys[0], self.xs[-1], self.ys[-1])
+
+
+@dataclass(frozen=True)
+class PageTables:
+    """The tables found on one page and the page's text lines outside them."""
+
+    number: int
+    width: float
+    height: float
+    tables: tuple[Table, ...]
+    free_lines: tuple[tuple[float, float, str], ...]  # (top, bottom, text) outside tables
+
+
+# --- ruling lines -> clusters -----------------------------------------------------------------
+
+
+def _snap_values(values: Iterable[float], tol: float) -> list[float]:
+    """Cluster 1-D coordinates; each cluster is represented by its mean."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(c) / len(c) for c in out]
+
+
+def merge_segments(segments: Sequence[Segment], settings: ReconstructSettings) -> list[Segment]:
+    """Join collinear, touching or overlapping segments into maximal rules."""
+    out: list[Segment] = []
+    for orient in ("h", "v"):
+        segs = [s for s in segments if s.orientation == orient]
+        pos = (lambda s: s.top) if orient == "h" else (lambda s: s.x0)
+        for p in _snap_values((pos(s) for s in segs), settings.snap):
+            line = [s for s in segs if abs(pos(s) - p) <= settings.snap]
+            spans = sorted(((s.x0, s.x1) if orient == "h" else (s.top, s.bottom)) for s in line)
+            merged: list[list[float]] = []
+            for a, b in spans:
+                if merged and a <= merged[-1][1] + settings.join_gap:
+                    merged[-1][1] = max(merged[-1][1], b)
+                else:
+                    merged.append([a, b])
+            for a, b in merged:
+                out.append(Segment("h", a, p, b, p) if orient == "h" else Segment("v", p, a, p, b))
+    return out
+
+
+def _touch(a: Segment, b: Segment, tol: float) -> bool:
+    if a.orientation == b.orientation:
+        if a.orientation == "h":
+            return abs(a.top - b.top) <= tol and a.x0 <= b.x1 + tol and b.x0 <= a.x1 + tol
+        return abs(a.x0 - b.x0) <= tol and a.top <= b.bottom + tol and b.top <= a.bottom + tol
+    h, v = (a, b) if a.orientation == "h" else (b, a)
+    return h.x0 - tol <= v.x0 <= h.x1 + tol and v.top - tol <= h.top <= v.bottom + tol
+
+
+def segments_to_clusters(segments: Sequence[Segment], settings: ReconstructSettings) -> list[list[Segment]]:
+    """Group rules into connected clusters (one per ruled table), top to bottom."""
+    segs = list(segments)
+    parent = list(range(len(segs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    tol = settings.snap + 0.5
+    for i in range(len(segs)):
+        for j in range(i + 1, len(segs)):
+            if _touch(segs[i], segs[j], tol):
+                ri, rj = find(i), find(j)
+                if ri != rj:
+                    parent[ri] = rj
+    groups: dict[int, list[Segment]] = {}
+    for i, s in enumerate(segs):
+        groups.setdefault(find(i), []).append(s)
+    clusters = [g for g in groups.values()
+                if sum(s.orientation == "h" for s in g) >= 2 and sum(s.orientation == "v" for s in g) >= 2]
+    clusters.sort(key=lambda g: (min(s.top for s in g), min(s.x0 for s in g)))
+    return clusters
+
+
+# --- cluster -> grid -> cells -----------------------------------------------------------------
+
+
+def cluster_to_grid(cluster: Sequence[Segment], settings: ReconstructSettings) -> Grid | None:
+    """Column and row boundaries of one table from its rules."""
+    h = tuple(s for s in cluster if s.orientation == "h")
+    v = tuple(s for s in cluster if s.orientation == "v")
+    xs = _snap_values([s.x0 for s in v], settings.snap)
+    ys = _snap_values([s.top for s in h], settings.snap)
+    if len(xs) < settings.min_cols + 1 or len(ys) < settings.min_rows + 1:
+        return None
+    return Grid(tuple(xs), tuple(ys), h, v)
+
+
+def _covered(segs: Sequence[Segment], pos: float, a: float, b: float, orient: str,
+             settings: ReconstructSettings) -> bool:
+    """Is the interval [a, b] on the line at ``pos`` drawn by a rule?"""
+    need = (b - a) * settings.cover
+    got = 0.0
+    for s in segs:
+        if orient == "v":
+            if abs(s.x0 - pos) <= settings.snap:
+                got += max(0.0, min(b, s.bottom) - max(a, s.top))
+        elif abs(s.top - pos) <= settings.snap:
+            got += max(0.0, min(b, s.x1) - max(a, s.x0))
+    return got >= need
+
+
+def grid_to_spans(grid: Grid, settings: ReconstructSettings) -> list[tuple[int, int, int, int]]:
+    """Merged cells as (r, c, rowspan, colspan): elementary cells with no rule between them join.
+
+    A merged region is always a rectangle: a region whose union is not one is grown to its
+    bounding box (a missing rule inside a table never yields an L-shaped cell).
+    """
+    nr, nc = len(grid.ys) - 1, len(grid.xs) - 1
+    owner = [[(r, c) for c in range(nc)] for r in range(nr)]
+
+    def find(rc: tuple[int, int]) -> tuple[int, int]:
+        r, c = rc
+        while owner[r][c] != (r, c):
+            owner[r][c] = owner[owner[r][c][0]][owner[r][c][1]]
+            r, c = owner[r][c]
+        return (r, c)
+
+    def union(a: tuple[int, int], b: tuple[int, int]) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            keep, drop = min(ra, rb), max(ra, rb)
+            owner[drop[0]][drop[1]] = keep
+
+    for r in range(nr):
+        for c in range(nc - 1):
+            if not _covered(grid.v, grid.xs[c + 1], grid.ys[r], grid.ys[r + 1], "v", settings):
+                union((r, c), (r, c + 1))
+    for r in range(nr - 1):
+        for c in range(nc):
+            if not _covered(grid.h, grid.ys[r + 1], grid.xs[c], grid.xs[c + 1], "h", settings):
+                union((r, c), (r + 1, c))
+    # grow every region to its bounding rectangle until stable
+    changed = True
+    while changed:
+        changed = False
+        boxes: dict[tuple[int, int], list[int]] = {}
+        for r in range(nr):
+            for c in range(nc):
+                k = find((r, c))
+                b = boxes.setdefault(k, [r, c, r, c])
+                b[0], b[1], b[2], b[3] = min(b[0], r), min(b[1], c), max(b[2], r), max(b[3], c)
+        for k, (r0, c0, r1, c1) in boxes.items():
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    if find((r, c)) != find(k):
+                        union((r, c), k)
+                        changed = True
+    spans: dict[tuple[int, int], list[int]] = {}
+    for r in range(nr):
+        for c in range(nc):
+            k = find((r, c))
+            b = spans.setdefault(k, [r, c, r, c])
+            b[0], b[1], b[2], b[3] = min(b[0], r), min(b[1], c), max(b[2], r), max(b[3], c)
+    return sorted((r0, c0, r1 - r0 + 1, c1 - c0 + 1) for r0, c0, r1, c1 in spans.values())
+
+
+def _trim_grid(grid: Grid, spans: list[tuple[int, int, int, int]], chars: Sequence[Char]
+               ) -> tuple[Grid, list[tuple[int, int, int, int]]]:
+    """Drop outer rows/columns that are only a rule sticking out (no cell boundary of their own)."""
+    return grid, spans
+
+
+def _chars_in(chars: Sequence[Char], box: BBox) -> list[Char]:
+    return [c for c in chars if box.x0 <= c.xc <= box.x1 and box.top <= c.yc <= box.bottom]
+
+
+def grid_to_cells(grid: Grid, page: Page, chars: Sequence[Char], settings: ReconstructSettings) -> list[Cell]:
+    """Cells with spans, bbox and text, for one grid on one page."""
+    placed = []
+    pads = []
+    for r, c, rs, cs in grid_to_spans(grid, settings):
+        box = BBox(grid.xs[c], grid.ys[r], grid.xs[c + cs], grid.ys[r + rs])
+        inside = _chars_in(chars, box)
+        placed.append((r, c, rs, cs, box, inside))
+        pad = cell_padding(box, chars_to_lines(inside, settings.text))
+        if pad is not None and pad >= 0:
+            pads.append(pad)
+    # one padding for the table: the producer uses the same for every cell
+    table_pad = min(pads) if pads else None
+    return [Cell(r=r, c=c, rowspan=rs, colspan=cs, page=page.number, bbox=box,
+                 text=chars_to_cell_text(inside, box, settings.text, table_pad))
+            for r, c, rs, cs, box, inside in placed]
+
+
+# --- page -> tables ---------------------------------------------------------------------------
+
+
+def page_to_tables(page: Page, settings: ReconstructSettings | None = None) -> PageTables:
+    """The ruled tables of one page (table ids are provisional: ``p<page>-<n>``)."""
+    settings = settings or ReconstructSettings()
+    segments = merge_segments(page.segments, settings)
+    tables: list[Table] = []
+    boxes: list[BBox] = []
+    for cluster in segments_to_clusters(segments, settings):
+        grid = cluster_to_grid(cluster, settings)
+        if grid is None:
+            continue
+        box = grid.bbox
+        inside = _chars_in(page.chars, box)
+        cells = grid_to_cells(grid, page, inside, settings)
+        if len(cells) < 2 and not any(c.text for c in cells):
+            continue  # an empty box (a frame, a highlight)
+        if len(cells) == 1:
+            continue  # a framed paragraph is not a table
+        n_rows, n_cols = len(grid.ys) - 1, len(grid.xs) - 1
+        tables.append(Table(table_id=f"p{page.number}-{len(tables) + 1}", cells=tuple(cells),
+                            n_rows=n_rows, n_cols=n_cols, header_rows=0, pages=(page.number,)))
+        boxes.append(box)
+    outside = [c for c in page.chars
+               if not any(b.x0 <= c.xc <= b.x1 and b.top <= c.yc <= b.bottom for b in boxes)]
+    free = tuple((min(ch.top for ch in ln.chars), max(ch.bottom for ch in ln.chars), ln.text.strip())
+                 for ln in _free_lines(outside, settings))
+    tables = [replace(t, caption=_caption(t, free)) for t in tables]
+    return PageTables(number=page.number, width=page.width, height=page.height,
+                      tables=tuple(tables), free_lines=free)
+
+
+def _free_lines(chars: Sequence[Char], settings: ReconstructSettings) -> list:
+    """Text lines outside tables; chars far apart on one baseline are separate lines."""
+    lines = chars_to_lines(chars, settings.text)
+    out = []
+    for ln in lines:
+        group: list[Char] = []
+        for ch in ln.chars:
+            if group and ch.x0 - group[-1].x1 > 3 * ch.size:
+                out.append(chars_to_lines(group, settings.text)[0])
+                group = []
+            group.append(ch)
+        if group:
+            sub = chars_to_lines(group, settings.text)
+            if sub:
+                out.append(sub[0])
+    return out
+
+
+def _caption(table: Table, free: Sequence[tuple[float, float, str]]) -> str:
+    """The text line printed just above the table (its heading), if any."""
+    top = min(c.bbox.top for c in table.cells)
+    above = [ln for ln in free if ln[1] <= top + 1 and top - ln[1] < 60]
+    if not above:
+        return ""
+    return max(above, key=lambda ln: ln[1])[2]
+
+
+# --- stitching over pages ---------------------------------------------------------------------
+
+
+def _col_widths(t: Table) -> list[float]:
+    """Relative column widths of a table (from the cells of colspan 1)."""
+    widths: dict[int, float] = {}
+    for cell in t.cells:
+        if cell.colspan == 1 and cell.page == t.pages[-1]:
+            widths.setdefault(cell.c, cell.bbox.width)
+    total = sum(widths.values()) or 1.0
+    return [widths.get(c, 0.0) / total for c in range(t.n_cols)]
+
+
+def _last_on_page(pt: PageTables, t: Table, margin: float) -> bool:
+    """Nothing but a running footer follows ``t`` on its page."""
+    bottom = max(c.bbox.bottom for c in t.cells if c.page == pt.number)
+    limit = pt.height * (1 - margin)
+    return not any(top > bottom and top < limit for top, _b, _s in pt.free_lines) and \
+        not any(min(c.bbox.top for c in o.cells) > bottom for o in pt.tables if o is not t)
+
+
+def _first_on_page(pt: PageTables, t: Table, margin: float) -> bool:
+    """Nothing but a running header precedes ``t`` on its page."""
+    top = min(c.bbox.top for c in t.cells)
+    limit = pt.height * margin
+    return not any(b < top and b > limit for _t, b, _s in pt.free_lines) and t is pt.tables[0]
+
+
+def _continues(prev: PageTables, a: Table, nxt: PageTables, b: Table, settings: ReconstructSettings) -> bool:
+    if nxt.number != prev.number + 1 or a.n_cols != b.n_cols:
+        return False
+    if not (_last_on_page(prev, a, settings.margin_share) and _first_on_page(nxt, b, settings.margin_share)):
+        return False
+    wa, wb = _col_widths(a), _col_widths(b)
+    return all(abs(x - y) < 0.03 for x, y in zip(wa, wb, strict=True))
+
+
+def _row_texts(t: Table, r: int) -> list[str]:
+    return [c.text for c in sorted(t.cells, key=lambda c: c.c) if c.r == r]
+
+
+def _repeated_header_rows(a: Table, b: Table) -> int:
+    """How many leading rows of ``b`` repeat the leading rows of ``a`` (a repeated header)."""
+    k = 0
+    while k < min(a.n_rows, b.n_rows) - 1:
+        ra, rb = _row_texts(a, k), _row_texts(b, k)
+        spans_a = [(c.c, c.rowspan, c.colspan) for c in a.cells if c.r == k]
+        spans_b = [(c.c, c.rowspan, c.colspan) for c in b.cells if c.r == k]
+        if ra != rb or sorted(spans_a) != sorted(spans_b) or any(c.rowspan > 1 for c in b.cells if c.r == k):
+            break
+        if not any(t.strip() for t in ra):
+            break
+        k += 1
+    return k
+
+
+def _join(a: Table, b: Table) -> Table:
+    """Append ``b`` (a continuation on the next page) to ``a``."""
+    skip = _repeated_header_rows(a, b)
+    header_rows = max(a.header_rows, skip)
+    offset = a.n_rows - skip
+    cells = list(a.cells)
+    last_row = a.n_rows - 1
+    merged_into: dict[int, int] = {}  # index in ``cells`` -> rows to add
+    new_cells: list[Cell] = []
+    for cell in b.cells:
+        if cell.r < skip:
+            continue
+        moved = replace(cell, r=cell.r + offset)
+        if cell.r == skip and not cell.text.strip():
+            # an empty box at the top of a continuation: the rest of a merged cell cut by the
+            # page break, when the cell above it in ``a`` ends on the last row with the same columns
+            for i, above in enumerate(cells):
+                if (above.r + above.rowspan - 1 == last_row and above.c == cell.c
+                        and above.colspan == cell.colspan and above.text.strip()
+                        and (above.rowspan > 1 or cell.rowspan > 1)):
+                    merged_into[i] = cell.rowspan
+                    break
+            else:
+                new_cells.append(moved)
+            continue
+        new_cells.append(moved)
+    for i, extra in merged_into.items():
+        cells[i] = replace(cells[i], rowspan=cells[i].rowspan + extra)
+    return replace(a, cells=tuple(cells + new_cells), n_rows=a.n_rows + b.n_rows - skip,
+                   header_rows=header_rows, pages=a.pages + tuple(p for p in b.pages if p not in a.pages))
+
+
+def stitch_tables(pages: Sequence[PageTables], settings: ReconstructSettings | None = None) -> list[Table]:
+    """All tables of the document in order, continuations joined, ids ``t01``, ``t02``, …"""
+    settings = settings or ReconstructSettings()
+    out: list[Table] = []
+    prev_pt: PageTables | None = None
+    for pt in pages:
+        for i, t in enumerate(pt.tables):
+            if i == 0 and out and prev_pt is not None and prev_pt.tables:
+                a = out[-1]
+                last_part = prev_pt.tables[-1]
+                if a.pages[-1] == prev_pt.number and _continues(prev_pt, last_part, pt, t, settings):
+                    out[-1] = _join(a, t)
+                    continue
+            out.append(t)
+        prev_pt = pt
+    width = max(2, len(str(len(out))))
+    return [replace(t, table_id=f"t{i + 1:0{width}d}",
+                    cells=tuple(sorted(t.cells, key=lambda c: (c.r, c.c)))) for i, t in enumerate(out)]
+
+
+def mark_header_rows(table: Table, header_rows: int) -> Table:
+    """Set ``is_header`` on the cells of the first ``header_rows`` rows."""
+    cells = tuple(replace(c, is_header=c.r < header_rows) for c in table.cells)
+    return replace(table, cells=cells, header_rows=header_rows)
+
+
+def pages_to_tables(pages: Iterable[Page], settings: ReconstructSettings | None = None
+                    ) -> tuple[list[Table], list[PageTables]]:
+    """Reconstruct every page, then stitch; returns the tables and the per-page results."""
+    settings = settings or ReconstructSettings()
+    per_page = [page_to_tables(p, settings) for p in pages]
+    tables = stitch_tables(per_page, settings)
+    tables = [mark_header_rows(t, t.header_rows) for t in tables]
+    return tables, per_page
