@@ -1,0 +1,713 @@
+#!/usr/bin/env python3
+"""Render ground-truth report JSON into PDFs made "by other tools".
+
+The corpus PDFs were all drawn one way (Excel -> LibreOffice Calc, IPAexGothic, full grid).
+Real municipalities publish the same content through other pipelines; this script produces
+those variants from the truth JSON (../shared/corpus/SCHEMA.md) so the extractor can be
+scored on them:
+
+  platypus  reportlab platypus, full GRID, CID font HeiseiKakuGo-W5 (not embedded), JIS B5
+            portrait + landscape pages for the detail tables, header rows repeated.
+  hrules    reportlab platypus, tables ruled with horizontal lines only (no vertical lines,
+            no box, no shading), HeiseiMin-W3, US Letter, other column widths.
+  writer    HTML (<table> with rowspan/colspan, <thead>) converted by LibreOffice Writer
+            (soffice --headless), Noto Sans CJK JP.
+  radicals  the platypus layout with an embedded TrueType font whose text layer yields
+            Kangxi radicals / CJK radical supplement code points (用 -> U+2F64 ⽤, 長 -> U+2ED1 ⻑)
+            while the page shows the ordinary ideographs.
+  scan      the platypus (or original) PDF rasterised to grayscale images, one per page,
+            wrapped in an image-only PDF (no text layer).
+
+Output: <out>/<id>__<route>.pdf for every truth file and route.
+
+    .venv/bin/python scripts/make_variants.py \
+        --truth ../shared/corpus/kasama_dx_r5.json --truth ../shared/corpus/kasama_dx_r6.json \
+        --out /tmp/variants [--routes platypus hrules writer radicals scan]
+
+Needs: reportlab (dev extra), pypdfium2 + Pillow (runtime deps); for `writer`
+LibreOffice Writer (Debian: libreoffice-writer-nogui) and Noto Sans CJK (fonts-noto-cjk);
+for `radicals` a TrueType Japanese font (Debian: fonts-vlgothic or fonts-ipafont-gothic).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+
+ROUTES = ("platypus", "hrules", "writer", "radicals", "scan")
+
+# Fixed timestamp for metadata where the producing library lets us set it.
+FIXED_DATE = "D:20240401000000+09'00'"
+
+
+class RouteUnavailable(RuntimeError):
+    """A route cannot run on this machine (missing program or font)."""
+
+
+# --------------------------------------------------------------------------------------
+# Truth JSON -> ordered document blocks
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    kind: str  # "title" | "right" | "heading" | "para" | "caption" | "table" | "landscape"
+    text: str = ""
+    table: dict | None = None
+
+
+def _family(kind: str) -> str:
+    return "status" if kind.startswith("status") else kind
+
+
+def document_blocks(truth: dict) -> list[Block]:
+    """Order title, sections and tables the way the report prints them.
+
+    Sections with paragraphs come first (the running text of pp. 1); sections that are only a
+    heading ("(2) 計画全体の実施状況", "②各項目の取り組み内容") open the second and later
+    groups of tables (kpi panel | legend + status matrix | detail tables).  A table with an
+    empty caption (the legend) is printed after the caption of the following table, as in
+    the original, where 「① 計画体系と各項目の実施状況」 stands above the legend box.
+    """
+    blocks: list[Block] = [Block("title", truth["title"])]
+    sections = list(truth.get("sections", []))
+    heading_only = [s for s in sections if not s.get("paragraphs")]
+    for s in sections:
+        if not s.get("paragraphs"):
+            continue
+        if s.get("heading"):
+            blocks.append(Block("heading", s["heading"]))
+            for p in s["paragraphs"]:
+                blocks.append(Block("para", p))
+        else:  # heading-less line under the title: 計画期間：…
+            for p in s["paragraphs"]:
+                blocks.append(Block("right", p))
+    tables = list(truth.get("tables", []))
+    prev_family = None
+    pending_heads = list(heading_only)
+    caption_done: set[int] = set()
+    for i, t in enumerate(tables):
+        fam = _family(t.get("kind", ""))
+        if prev_family is not None and fam != prev_family:
+            if fam == "detail":
+                blocks.append(Block("landscape"))
+            if pending_heads:
+                blocks.append(Block("heading", pending_heads.pop(0)["heading"]))
+        prev_family = fam
+        cap = t.get("caption") or ""
+        if not cap and i + 1 < len(tables) and _family(tables[i + 1].get("kind", "")) == fam:
+            nxt = tables[i + 1].get("caption") or ""
+            if nxt:
+                blocks.append(Block("caption", nxt))
+                caption_done.add(i + 1)
+        elif cap and i not in caption_done:
+            blocks.append(Block("caption", cap))
+        blocks.append(Block("table", table=t))
+    for s in pending_heads:  # any left over: print at the end rather than lose them
+        blocks.append(Block("heading", s["heading"]))
+    return blocks
+
+
+def grid_of(table: dict) -> tuple[list[list[str]], list[tuple[int, int, int, int]]]:
+    """Return (rows x cols text grid with text at span anchors, spans as (c0, r0, c1, r1))."""
+    n_rows, n_cols = table["n_rows"], table["n_cols"]
+    grid = [["" for _ in range(n_cols)] for _ in range(n_rows)]
+    spans = []
+    for cell in table["cells"]:
+        r, c, rs, cs = cell["r"], cell["c"], cell.get("rs", 1), cell.get("cs", 1)
+        grid[r][c] = cell.get("text", "")
+        if rs > 1 or cs > 1:
+            spans.append((c, r, c + cs - 1, r + rs - 1))
+    return grid, spans
+
+
+def column_fractions(table: dict, style: str) -> list[float]:
+    """Column widths as fractions of the frame; deliberately unlike the original workbook."""
+    n = table["n_cols"]
+    kind = table.get("kind", "")
+    presets = {
+        "platypus": {
+            ("kpi_panel", 5): [0.24, 0.19, 0.19, 0.19, 0.19],
+            ("status_legend", 3): [0.12, 0.62, 0.26],
+            ("status_matrix", 6): [0.19, 0.18, 0.39, 0.08, 0.08, 0.08],
+            ("detail", 4): [0.15, 0.41, 0.24, 0.20],
+        },
+        "hrules": {
+            ("kpi_panel", 5): [0.2, 0.2, 0.2, 0.2, 0.2],
+            ("status_legend", 3): [0.15, 0.65, 0.20],
+            ("status_matrix", 6): [0.16, 0.21, 0.42, 0.07, 0.07, 0.07],
+            ("detail", 4): [0.18, 0.37, 0.23, 0.22],
+        },
+        "writer": {
+            ("kpi_panel", 5): [0.22, 0.18, 0.2, 0.2, 0.2],
+            ("status_legend", 3): [0.14, 0.66, 0.20],
+            ("status_matrix", 6): [0.2, 0.2, 0.36, 0.08, 0.08, 0.08],
+            ("detail", 4): [0.14, 0.44, 0.22, 0.20],
+        },
+    }
+    frac = presets.get(style, presets["platypus"]).get((kind, n))
+    return frac if frac else [1.0 / n] * n
+
+
+def center_columns(table: dict) -> set[int]:
+    kind = table.get("kind", "")
+    if kind == "kpi_panel":
+        return set(range(table["n_cols"]))
+    if kind == "status_matrix":
+        return {c for c in range(table["n_cols"]) if c >= 3}
+    if kind == "status_legend":
+        return {0, table["n_cols"] - 1}
+    return set()
+
+
+# --------------------------------------------------------------------------------------
+# Kangxi radical look-alikes
+# --------------------------------------------------------------------------------------
+
+# CJK Radicals Supplement code points that real "radical" text layers produce for Japanese
+# forms that have no (or another) Kangxi radical.  They have no NFKC decomposition.
+RADICAL_SUPPLEMENT = {
+    "長": "\u2ed1",  # ⻑ CJK RADICAL LONG ONE (also Kangxi ⾧; the supplement form wins)
+    "青": "\u2ed8",  # ⻘ CJK RADICAL BLUE
+    "食": "\u2edd",  # ⻝ CJK RADICAL EAT ONE
+    "麦": "\u2ee8",  # ⻨ CJK RADICAL SIMPLIFIED WHEAT
+    "黄": "\u2ee9",  # ⻩ CJK RADICAL SIMPLIFIED YELLOW
+    "歯": "\u2eed",  # ⻭ CJK RADICAL J-SIMPLIFIED TOOTH
+    "竜": "\u2eef",  # ⻯ CJK RADICAL J-SIMPLIFIED DRAGON
+    "亀": "\u2ef2",  # ⻲ CJK RADICAL J-SIMPLIFIED TURTLE
+}
+
+
+def radical_table() -> dict[str, str]:
+    """Unified ideograph -> radical look-alike, from unicodedata plus the supplement."""
+    table: dict[str, str] = {}
+    for cp in range(0x2F00, 0x2FD6):
+        rad = chr(cp)
+        uni = unicodedata.normalize("NFKC", rad)
+        if len(uni) == 1 and uni != rad:
+            table[uni] = rad
+    table.update(RADICAL_SUPPLEMENT)
+    return table
+
+
+_RAD = radical_table()
+_UNRAD = {v: k for k, v in _RAD.items()}
+_RAD_TRANS = str.maketrans(_RAD)
+_UNRAD_TRANS = str.maketrans(_UNRAD)
+
+
+def to_radicals(text: str) -> str:
+    return text.translate(_RAD_TRANS)
+
+
+def from_radicals(text: str) -> str:
+    """Undo to_radicals (NFKC alone does not undo the CJK Radicals Supplement forms)."""
+    return text.translate(_UNRAD_TRANS)
+
+
+# --------------------------------------------------------------------------------------
+# reportlab routes (platypus, hrules, radicals)
+# --------------------------------------------------------------------------------------
+
+JIS_B5 = (182 * 72 / 25.4, 257 * 72 / 25.4)
+
+TTF_CANDIDATES = (
+    "/usr/share/fonts/truetype/vlgothic/VL-PGothic-Regular.ttf",
+    "/usr/share/fonts/truetype/vlgothic/VL-Gothic-Regular.ttf",
+    "/usr/share/fonts/opentype/ipafont-gothic/ipagp.ttf",
+    "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf",
+    "/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
+    "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
+    "/usr/share/fonts/truetype/takao-gothic/TakaoPGothic.ttf",
+)
+
+
+def find_ttf_font() -> str | None:
+    env = os.environ.get("DXEXTRACT_VARIANT_TTF")
+    for cand in ([env] if env else []) + list(TTF_CANDIDATES):
+        if cand and Path(cand).is_file():
+            return cand
+    return None
+
+
+@dataclass
+class RLStyle:
+    name: str
+    font: str
+    pagesize: tuple[float, float]
+    grid: bool  # full grid (True) or horizontal rules only (False)
+    shade_header: bool
+    cell_size: float = 7.5
+    body_size: float = 9.5
+    page_label: Callable[[int], str] = field(default=lambda n: f"- {n} -")
+    text: Callable[[str], str] = field(default=lambda s: s)
+    widths: str = "platypus"
+
+
+def _register_cid(name: str) -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(name))
+    return name
+
+
+def _register_radical_ttf() -> str:
+    """Embed a TrueType Japanese font whose radical code points draw the ideograph glyphs.
+
+    That is what a word processor's PDF export does with fonts that share one glyph between
+    用 and ⽤: the page shows 用, the ToUnicode map says U+2F64.
+    """
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    name = "VariantRadicalGothic"
+    if name in pdfmetrics.getRegisteredFontNames():
+        return name
+    path = find_ttf_font()
+    if path is None:
+        raise RouteUnavailable(
+            "no TrueType Japanese font found (apt-get install fonts-vlgothic, or set "
+            "DXEXTRACT_VARIANT_TTF=/path/to/font.ttf)"
+        )
+    font = TTFont(name, path)
+    c2g = font.face.charToGlyph
+    for uni, rad in _RAD.items():
+        if ord(uni) in c2g:
+            c2g[ord(rad)] = c2g[ord(uni)]
+    pdfmetrics.registerFont(font)
+    return name
+
+
+def _styles(st: RLStyle):
+    from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+
+    base = ParagraphStyle("base", fontName=st.font, fontSize=st.body_size,
+                          leading=st.body_size * 1.45, wordWrap="CJK")
+    return {
+        "title": ParagraphStyle("title", parent=base, fontSize=13.5, leading=19, alignment=TA_CENTER,
+                                spaceAfter=6),
+        "right": ParagraphStyle("right", parent=base, alignment=TA_RIGHT, spaceAfter=8),
+        "heading": ParagraphStyle("heading", parent=base, fontSize=st.body_size + 1.5,
+                                  leading=(st.body_size + 1.5) * 1.5, spaceBefore=8, spaceAfter=3,
+                                  keepWithNext=1),
+        "para": ParagraphStyle("para", parent=base, firstLineIndent=st.body_size, leftIndent=8,
+                               spaceAfter=4),
+        "caption": ParagraphStyle("caption", parent=base, fontSize=st.body_size + 0.5,
+                                  leading=(st.body_size + 0.5) * 1.5, spaceBefore=6, spaceAfter=3,
+                                  keepWithNext=1),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=st.cell_size, leading=st.cell_size * 1.3,
+                               alignment=TA_LEFT),
+        "cell_c": ParagraphStyle("cell_c", parent=base, fontSize=st.cell_size,
+                                 leading=st.cell_size * 1.3, alignment=TA_CENTER),
+    }
+
+
+def _para(text: str, style, st: RLStyle):
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(xml_escape(st.text(text)).replace("\n", "<br/>"), style)
+
+
+def _covered_boundary(spans: Iterable[tuple[int, int, int, int]], row: int, col: int) -> bool:
+    """True if the boundary above `row` at column `col` lies inside a row span."""
+    return any(c0 <= col <= c1 and r0 < row <= r1 for (c0, r0, c1, r1) in spans)
+
+
+def _paged_table_class():
+    from reportlab.platypus import PageBreak, Table
+
+    class PagedTable(Table):
+        """A Table whose continuation always starts a new page.
+
+        reportlab prefers split points outside row spans; the rest would then be split again
+        into the space left on the same page, repeating the header row mid-page.
+        """
+
+        def split(self, availWidth, availHeight):
+            parts = super().split(availWidth, availHeight)
+            # reportlab gives up when the first split point falls inside a row it cannot split
+            # (e.g. too little room for a line in every cell); an earlier point may still work.
+            h = availHeight
+            while not parts and h > 40:
+                h -= 12
+                parts = super().split(availWidth, h)
+            if len(parts) < 2:
+                return parts
+            out = [parts[0]]
+            for p in parts[1:]:
+                out += [PageBreak(), p]
+            return out
+
+    return PagedTable
+
+
+def _rl_table(table: dict, frame_width: float, st: RLStyle, styles):
+    from reportlab.lib import colors
+    from reportlab.platypus import TableStyle
+
+    grid, spans = grid_of(table)
+    n_rows, n_cols = table["n_rows"], table["n_cols"]
+    centre = center_columns(table)
+    hdr = table.get("header_rows", 0)
+    width_scale = 0.55 if table.get("kind") == "status_legend" else 1.0
+    widths = [f * frame_width * width_scale for f in column_fractions(table, st.widths)]
+    data = []
+    for r in range(n_rows):
+        row = []
+        for c in range(n_cols):
+            sty = styles["cell_c"] if (c in centre or r < hdr) else styles["cell"]
+            row.append(_para(grid[r][c], sty, st) if grid[r][c] else "")
+        data.append(row)
+    cmds: list[tuple] = [
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE" if table.get("kind") != "detail" else "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    if table.get("kind") == "detail":
+        cmds.append(("VALIGN", (0, 0), (-1, hdr - 1 if hdr else 0), "MIDDLE"))
+    for (c0, r0, c1, r1) in spans:
+        cmds.append(("SPAN", (c0, r0), (c1, r1)))
+    if st.grid:
+        cmds.append(("GRID", (0, 0), (-1, -1), 0.5, colors.black))
+        if st.shade_header and hdr:
+            cmds.append(("BACKGROUND", (0, 0), (-1, hdr - 1), colors.Color(0.85, 0.85, 0.85)))
+    else:
+        # Horizontal rules only: top and bottom of the table, and each row boundary except
+        # where it runs through a merged cell (as a word processor draws cell borders).
+        cmds.append(("LINEABOVE", (0, 0), (-1, 0), 1.0, colors.black))
+        cmds.append(("LINEBELOW", (0, n_rows - 1), (-1, n_rows - 1), 1.0, colors.black))
+        for r in range(1, n_rows):
+            weight = 0.8 if (hdr and r == hdr) else 0.4
+            run_start = None
+            for c in range(n_cols + 1):
+                open_ = c < n_cols and not _covered_boundary(spans, r, c)
+                if open_ and run_start is None:
+                    run_start = c
+                elif not open_ and run_start is not None:
+                    cmds.append(("LINEABOVE", (run_start, r), (c - 1, r), weight, colors.black))
+                    run_start = None
+    t = _paged_table_class()(data, colWidths=widths, repeatRows=hdr or 0, style=TableStyle(cmds), splitInRow=1,
+              hAlign="RIGHT" if table.get("kind") == "status_legend" else "CENTER")
+    return t
+
+
+def render_reportlab(truth: dict, out: Path, st: RLStyle) -> None:
+    from reportlab.lib.pagesizes import landscape
+    from reportlab.lib.units import mm
+    from reportlab.platypus import BaseDocTemplate, Frame, NextPageTemplate, PageBreak, PageTemplate
+    from reportlab.platypus import Paragraph, Spacer
+
+    styles = _styles(st)
+    portrait = st.pagesize
+    land = landscape(st.pagesize)
+    margin = 15 * mm
+
+    def footer(canvas, doc):
+        canvas.saveState()
+        canvas.setFont(st.font, 8.5)
+        w = canvas._pagesize[0]
+        canvas.drawCentredString(w / 2, 8 * mm, st.text(st.page_label(doc.page)))
+        canvas.restoreState()
+
+    def frame(size, ident):
+        return Frame(margin, margin, size[0] - 2 * margin, size[1] - 2 * margin, id=ident,
+                     leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+
+    doc = BaseDocTemplate(
+        str(out), pagesize=portrait, leftMargin=margin, rightMargin=margin, topMargin=margin,
+        bottomMargin=margin, title=truth["title"], author=f"{truth.get('municipality', '')}",
+        subject=f"dxextract variant {st.name}", creator=f"dxextract make_variants ({st.name})",
+        invariant=1,
+    )
+    doc.addPageTemplates([
+        PageTemplate(id="portrait", frames=[frame(portrait, "p")], pagesize=portrait, onPage=footer),
+        PageTemplate(id="landscape", frames=[frame(land, "l")], pagesize=land, onPage=footer),
+    ])
+    story: list = []
+    frame_w = {"portrait": portrait[0] - 2 * margin, "landscape": land[0] - 2 * margin}
+    current = "portrait"
+    for b in document_blocks(truth):
+        if b.kind == "landscape":
+            story += [NextPageTemplate("landscape"), PageBreak()]
+            current = "landscape"
+        elif b.kind == "table":
+            assert b.table is not None
+            story.append(_rl_table(b.table, frame_w[current], st, styles))
+            story.append(Spacer(1, 6))
+        else:
+            story.append(Paragraph(xml_escape(st.text(b.text)), styles[b.kind]))
+    doc.build(story)
+
+
+def route_platypus(truth: dict, out: Path) -> None:
+    render_reportlab(truth, out, RLStyle("platypus", _register_cid("HeiseiKakuGo-W5"), JIS_B5,
+                                         grid=True, shade_header=True))
+
+
+def route_hrules(truth: dict, out: Path) -> None:
+    from reportlab.lib.pagesizes import LETTER
+
+    render_reportlab(truth, out, RLStyle("hrules", _register_cid("HeiseiMin-W3"), LETTER, grid=False,
+                                         shade_header=False, cell_size=8, page_label=lambda n: str(n),
+                                         widths="hrules"))
+
+
+def route_radicals(truth: dict, out: Path) -> None:
+    render_reportlab(truth, out, RLStyle("radicals", _register_radical_ttf(), JIS_B5, grid=True,
+                                         shade_header=True, text=to_radicals))
+
+
+# --------------------------------------------------------------------------------------
+# LibreOffice Writer route
+# --------------------------------------------------------------------------------------
+
+
+def _h(text: str) -> str:
+    return html.escape(text, quote=False).replace("\n", "<br>")
+
+
+def truth_to_html(truth: dict, font: str = "Noto Sans CJK JP") -> str:
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="ja"><head><meta charset="utf-8">',
+        f"<title>{_h(truth['title'])}</title>",
+        "<style>",
+        "@page { size: 21cm 29.7cm; margin: 1.6cm 1.4cm 1.8cm 1.4cm; }",
+        f"body {{ font-family: '{font}'; font-size: 9pt; }}",
+        f"h1 {{ font-family: '{font}'; font-size: 14pt; text-align: center; }}",
+        f"h2 {{ font-family: '{font}'; font-size: 11pt; }}",
+        f"h3 {{ font-family: '{font}'; font-size: 10pt; }}",
+        f"td, th {{ font-family: '{font}'; font-size: 8pt; vertical-align: top; }}",
+        "th { font-weight: normal; background: #e0e0e0; }",
+        "</style></head><body>",
+    ]
+    for b in document_blocks(truth):
+        if b.kind == "title":
+            out.append(f"<h1>{_h(b.text)}</h1>")
+        elif b.kind == "right":
+            out.append(f'<p align="right">{_h(b.text)}</p>')
+        elif b.kind == "heading":
+            out.append(f"<h2>{_h(b.text)}</h2>")
+        elif b.kind == "para":
+            out.append(f"<p>{_h(b.text)}</p>")
+        elif b.kind == "caption":
+            out.append(f"<h3>{_h(b.text)}</h3>")
+        elif b.kind == "landscape":
+            out.append('<p style="page-break-before: always"></p>')
+        elif b.kind == "table":
+            assert b.table is not None
+            out.append(_html_table(b.table))
+    out.append('<div title="footer"><p align="center">- <sdfield type=PAGE subtype=RANDOM format=PAGE>1'
+               "</sdfield> -</p></div>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def _html_table(table: dict) -> str:
+    n_rows, n_cols = table["n_rows"], table["n_cols"]
+    hdr = table.get("header_rows", 0)
+    anchors = {(c["r"], c["c"]): c for c in table["cells"]}
+    centre = center_columns(table)
+    fr = column_fractions(table, "writer")
+    kind = table.get("kind", "")
+    width = "55%" if kind == "status_legend" else "100%"
+    align = ""  # align="right" would float the legend and squeeze the next table beside it
+    parts = [f'<table border="1" cellspacing="0" cellpadding="3" width="{width}"{align}>']
+    parts.append("<colgroup>" + "".join(f'<col width="{round(f * 1000)}*">' for f in fr) + "</colgroup>")
+    for r in range(n_rows):
+        if r == 0 and hdr:
+            parts.append("<thead>")
+        if r == hdr:
+            parts.append("<tbody>")
+        cells = []
+        for c in range(n_cols):
+            cell = anchors.get((r, c))
+            if cell is None:
+                continue
+            tag = "th" if r < hdr else "td"
+            attrs = ""
+            if cell.get("rs", 1) > 1:
+                attrs += f' rowspan="{cell["rs"]}"'
+            if cell.get("cs", 1) > 1:
+                attrs += f' colspan="{cell["cs"]}"'
+            if c in centre or r < hdr:
+                attrs += ' align="center"'
+            if kind != "detail":
+                attrs += ' valign="middle"'
+            cells.append(f"<{tag}{attrs}>{_h(cell.get('text', ''))}</{tag}>")
+        parts.append("<tr>" + "".join(cells) + "</tr>")
+        if hdr and r == hdr - 1:
+            parts.append("</thead>")
+    parts.append("</tbody></table>" if hdr < n_rows else "</table>")
+    return "\n".join(parts) + "\n<p></p>"
+
+
+def find_soffice() -> str | None:
+    for name in ("soffice", "libreoffice"):
+        p = shutil.which(name)
+        if p:
+            return p
+    for p in ("/usr/lib/libreoffice/program/soffice", "/opt/libreoffice/program/soffice"):
+        if Path(p).is_file():
+            return p
+    return None
+
+
+def route_writer(truth: dict, out: Path) -> None:
+    soffice = find_soffice()
+    if soffice is None:
+        raise RouteUnavailable("LibreOffice not found (apt-get install libreoffice-writer-nogui fonts-noto-cjk)")
+    with tempfile.TemporaryDirectory(prefix="dxvar_writer_") as td:
+        tdp = Path(td)
+        src = tdp / f"{out.stem}.html"
+        src.write_text(truth_to_html(truth), encoding="utf-8")
+        profile = tdp / "profile"
+        cmd = [
+            soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+            "--nolockcheck", '--infilter=HTML (StarWriter)', "--convert-to", "pdf:writer_pdf_Export",
+            "--outdir", str(tdp), str(src),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "SAL_USE_VCLPLUGIN": "svp"})
+        produced = tdp / f"{out.stem}.pdf"
+        if proc.returncode != 0 or not produced.is_file():
+            raise RuntimeError(f"soffice failed ({proc.returncode}): {proc.stdout}\n{proc.stderr}")
+        shutil.move(str(produced), out)
+
+
+# --------------------------------------------------------------------------------------
+# scan route
+# --------------------------------------------------------------------------------------
+
+
+def rasterize_to_image_pdf(src: Path, out: Path, dpi: int = 200, skew: float = 0.0) -> None:
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    pdf = pdfium.PdfDocument(str(src))
+    images: list[Image.Image] = []
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            bitmap = page.render(scale=dpi / 72, grayscale=True)
+            img = bitmap.to_pil().convert("L")
+            if skew:
+                img = img.rotate(skew, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
+            images.append(img)
+            page.close()
+    finally:
+        pdf.close()
+    buf = io.BytesIO()
+    images[0].save(buf, "PDF", save_all=True, append_images=images[1:], resolution=float(dpi),
+                   title="scan", creationDate=time.strptime("2024-04-01", "%Y-%m-%d"),
+                   modDate=time.strptime("2024-04-01", "%Y-%m-%d"))
+    out.write_bytes(buf.getvalue())
+
+
+def _register_plain_ttf() -> str | None:
+    """The TrueType Japanese font, embedded as is (for the scan source), or None."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    name = "VariantScanGothic"
+    if name in pdfmetrics.getRegisteredFontNames():
+        return name
+    path = find_ttf_font()
+    if path is None:
+        return None
+    pdfmetrics.registerFont(TTFont(name, path))
+    return name
+
+
+def route_scan(truth: dict, out: Path, source: Path | None = None, dpi: int = 200, skew: float = 0.0) -> None:
+    """Rasterise to an image-only PDF.
+
+    The default source is the platypus layout, drawn with an embedded TrueType font when one is
+    installed: the CID font of `platypus` is not embedded, and a rasteriser's substitute font
+    has other widths, so text would run over cell borders -- a printed-and-scanned page does not.
+    """
+    with tempfile.TemporaryDirectory(prefix="dxvar_scan_") as td:
+        if source is None:
+            source = Path(td) / "platypus.pdf"
+            font = _register_plain_ttf() or _register_cid("HeiseiKakuGo-W5")
+            render_reportlab(truth, source, RLStyle("scan", font, JIS_B5, grid=True, shade_header=True))
+        rasterize_to_image_pdf(source, out, dpi=dpi, skew=skew)
+
+
+# --------------------------------------------------------------------------------------
+# driver
+# --------------------------------------------------------------------------------------
+
+
+def make_variant(truth: dict, route: str, out_dir: Path, *, scan_source: str = "platypus",
+                 truth_path: Path | None = None, dpi: int = 200, skew: float = 0.0) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / f"{truth['id']}__{route}.pdf"
+    if route == "platypus":
+        route_platypus(truth, out)
+    elif route == "hrules":
+        route_hrules(truth, out)
+    elif route == "radicals":
+        route_radicals(truth, out)
+    elif route == "writer":
+        route_writer(truth, out)
+    elif route == "scan":
+        src = None
+        if scan_source == "original":
+            if truth_path is None or not truth_path.with_suffix(".pdf").is_file():
+                raise RouteUnavailable("--scan-source original needs the PDF beside the truth JSON")
+            src = truth_path.with_suffix(".pdf")
+        route_scan(truth, out, source=src, dpi=dpi, skew=skew)
+    else:
+        raise ValueError(f"unknown route {route!r}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--truth", action="append", required=True, type=Path, help="ground-truth JSON (repeatable)")
+    ap.add_argument("--out", required=True, type=Path, help="output folder")
+    ap.add_argument("--routes", nargs="+", default=list(ROUTES), choices=ROUTES)
+    ap.add_argument("--scan-source", choices=("platypus", "original"), default="platypus",
+                    help="what the scan route rasterises (original = the PDF beside the truth JSON)")
+    ap.add_argument("--dpi", type=int, default=200, help="scan resolution")
+    ap.add_argument("--scan-skew", type=float, default=0.0, help="rotate scanned pages by this many degrees")
+    ap.add_argument("--strict", action="store_true", help="fail when a route is unavailable")
+    args = ap.parse_args(argv)
+    rc = 0
+    for tp in args.truth:
+        truth = json.loads(tp.read_text(encoding="utf-8"))
+        for route in args.routes:
+            t0 = time.perf_counter()
+            try:
+                out = make_variant(truth, route, args.out, scan_source=args.scan_source, truth_path=tp,
+                                   dpi=args.dpi, skew=args.scan_skew)
+            except RouteUnavailable as e:
+                print(f"SKIP {truth['id']} {route}: {e}", file=sys.stderr)
+                if args.strict:
+                    rc = 2
+                continue
+            print(f"{out}  ({time.perf_counter() - t0:.1f} s)")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
