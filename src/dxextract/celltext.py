@@ -29,6 +29,7 @@ _MARKER = re.compile(
 _NO_START = set("、。，．,.)）」』】〕］}｝〉》ー～〜ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ・：；:;!?！？%％")
 #: characters that may not end a line: they are pushed to the next line with what follows
 _NO_END = set("(（「『【〔［{｛〈《")
+_SENTENCE_END = ("。", "！", "？", "!", "?")
 _LATIN = re.compile(r"[A-Za-z0-9Ａ-Ｚａ-ｚ０-９.,%'\-/:]")
 
 
@@ -103,7 +104,7 @@ def _join_chars(chars: list[Char], settings: TextSettings) -> str:
     return "".join(parts)
 
 
-def _first_unit_width(line: Line) -> float:
+def _first_unit_width(line: Line, kinsoku: bool = True) -> float:
     """Width of what the line breaker had to move as one piece to begin ``line``."""
     chars = [c for c in line.chars if c.text.strip()]
     if not chars:
@@ -120,7 +121,7 @@ def _first_unit_width(line: Line) -> float:
         width = end - first.x0
     else:
         width = first.x1 - first.x0
-    if len(chars) > 1 and (first.text in _NO_END or chars[1].text in _NO_START):
+    if kinsoku and len(chars) > 1 and (first.text in _NO_END or chars[1].text in _NO_START):
         width += chars[1].x1 - chars[1].x0
     return width
 
@@ -131,6 +132,11 @@ def is_wrapped(line: Line, nxt: Line, inner: BBox, settings: TextSettings | None
     if _MARKER.match(nxt.text.lstrip()):
         return False
     room = inner.width - (line.x1 - line.x0)
+    if line.text.rstrip().endswith(_SENTENCE_END) and nxt.text.lstrip()[:1] not in _NO_START:
+        # A line that ends a sentence is taken as the author's break: geometry cannot tell a
+        # typed break after a line that happens to be full from wrapping, and in these reports
+        # a sentence end at the very end of a wrapped line is far rarer than a typed break.
+        return False
     return room < _first_unit_width(nxt) + settings.fit_slack * line.size
 
 

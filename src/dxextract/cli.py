@@ -1,0 +1,188 @@
+"""The command line: a thin layer over :mod:`dxextract.pipeline`.
+
+Exit codes (CONTRACT.md): 0 written and validated; 1 written but an expectation failed;
+2 the input could not be used (nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import DxextractError
+
+log = logging.getLogger("dxextract")
+
+
+def _progress(desc: str):
+    """A tqdm progress bar on stderr when it is a terminal; silent otherwise."""
+    from tqdm import tqdm
+
+    bar = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=desc, unit="page", file=sys.stderr, disable=None, leave=False)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    return update
+
+
+def _say(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+def _summary(target: Path, outputs) -> None:
+    counts = outputs.manifest["row_counts"]
+    parts = ", ".join(f"{n.removesuffix('.csv')} {k}" for n, k in counts.items())
+    _say(f"{outputs.manifest['source']} -> {target}: {parts}")
+    for w in outputs.warnings[:20]:
+        _say(f"warning: {w.message}")
+    if len(outputs.warnings) > 20:
+        _say(f"warning: … {len(outputs.warnings) - 20} more in manifest.json")
+    audit = outputs.frames.get("audit.csv")
+    if audit is not None and len(audit):
+        errors = audit[audit["severity"] == "error"]
+        _say(f"audit: {len(errors)} error(s), {len(audit) - len(errors)} warning(s) in audit.csv")
+        for msg in errors["message"].head(10):
+            _say(f"  audit: {msg}")
+    fails = outputs.failures
+    if len(fails):
+        _say(f"validation: {len(fails)} failed expectation row(s), listed in validation.csv")
+        for row in fails.head(10).itertuples(index=False):
+            _say(f"  {row.file}: {row.expectation} column={row.column} row={row.row}: {row.message}")
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .pipeline import IngestSettings, ingest
+
+    pdf = Path(args.pdf)
+    settings = IngestSettings(validate=not args.no_validate, ocr=args.ocr)
+    if args.ocr:
+        from .ocr import ocr_pdf
+
+        pdf = ocr_pdf(pdf)
+    target, outputs = ingest(pdf, Path(args.out) if args.out else None, base=Path(args.base),
+                             force=args.force, settings=settings, progress=_progress(Path(args.pdf).name))
+    if args.docs:
+        from .validate import validate_outputs
+
+        validate_outputs(outputs.frames, docs_dir=Path(args.docs))
+    _summary(target, outputs)
+    return 1 if len(outputs.failures) else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Every PDF under ``raw/`` into ``normalized/<lg_code>_<report_fy>/``, skipping unchanged ones."""
+    from .pipeline import IngestSettings, Outputs, outputs_to_files, process_pdf, sha256_bytes
+    from .emit import write_folder
+
+    raw, base = Path(args.raw), Path(args.out)
+    pdfs = sorted(p for p in raw.rglob("*") if p.suffix.lower() == ".pdf")
+    if not pdfs:
+        raise DxextractError(f"{raw}: no PDF files found")
+    known: dict[str, Path] = {}
+    if base.is_dir():
+        for man in base.glob("*/manifest.json"):
+            try:
+                known[json.loads(man.read_text(encoding="utf-8"))["sha256"]] = man.parent
+            except (ValueError, KeyError):
+                continue
+    worst = 0
+    for pdf in pdfs:
+        digest = sha256_bytes(pdf)
+        if digest in known and not args.force:
+            _say(f"{pdf.name}: unchanged (sha256 matches {known[digest]}), skipped")
+            continue
+        try:
+            outputs: Outputs = process_pdf(pdf, IngestSettings(), _progress(pdf.name))
+        except DxextractError as e:
+            _say(f"dxextract: error: {e}")
+            worst = max(worst, e.exit_code)
+            continue
+        target = base / outputs.folder_name
+        write_folder(target, outputs_to_files(outputs), outputs.manifest, force=True)
+        _summary(target, outputs)
+        worst = max(worst, 1 if len(outputs.failures) else 0)
+    return worst
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from .inspect import inspect_pdf
+
+    written = inspect_pdf(Path(args.pdf), Path(args.out), page=args.page, resolution=args.resolution)
+    for p in written:
+        _say(f"wrote {p}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="dxextract", description="Japanese municipal report PDFs to open data.")
+    ap.add_argument("--version", action="version", version=f"dxextract {__version__}")
+    ap.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="read one PDF into the contract's CSVs")
+    p.add_argument("pdf")
+    p.add_argument("--out", help="output folder (default: normalized/<lg_code>_<report_fy>)")
+    p.add_argument("--base", default="normalized", help="parent of the default output folder")
+    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.add_argument("--ocr", action="store_true", help="OCR image-only pages first (ocrmypdf + tesseract jpn)")
+    p.add_argument("--no-validate", action="store_true", help="skip the expectation suites")
+    p.add_argument("--docs", help="also build Great Expectations Data Docs into this folder")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("run", help="ingest every PDF under raw/ into normalized/, skipping unchanged ones")
+    p.add_argument("--raw", default="raw")
+    p.add_argument("--out", default="normalized")
+    p.add_argument("--force", action="store_true", help="re-ingest even when the sha256 matches")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("inspect", help="draw the detected rules, cells and tables on page images")
+    p.add_argument("pdf")
+    p.add_argument("--page", type=int, help="only this page (1-based)")
+    p.add_argument("--out", default="inspect", help="folder for the PNG files")
+    p.add_argument("--resolution", type=int, default=100)
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_inspect)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    debug = getattr(args, "debug", False)
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("pdfminer", "great_expectations", "camelot", "PIL"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.ERROR)
+    try:
+        return int(args.func(args))
+    except DxextractError as e:
+        if debug:
+            traceback.print_exc()
+        _say(f"dxextract: error: {e}")
+        return e.exit_code
+    except KeyboardInterrupt:
+        _say("dxextract: interrupted; no output folder was changed")
+        return 130
+    except Exception as e:  # never a traceback for the user unless --debug
+        if debug:
+            traceback.print_exc()
+        where = getattr(args, "pdf", None) or getattr(args, "raw", "")
+        _say(f"dxextract: error: {where}: cannot process ({type(e).__name__}: {e}); rerun with --debug")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""The pipeline: ties the stages together. Nothing else does.
+
+``process_pdf`` is a pure function of the PDF (bytes in, frames and manifest out, no writes),
+so it can run in a worker process or on a cluster; ``ingest`` adds the folder handling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import __version__
+from .emit import check_writable, frame_to_csv, report_to_frames, write_folder
+from .errors import NoTablesError
+from .extract import ExtractSettings, page_count, pdf_to_pages
+from .interpret import Report, tables_to_report
+from .model import Warning_
+from .profile import load_profile, schemas_dir
+from .reconstruct import ReconstructSettings, pages_to_tables
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class IngestSettings:
+    """What one ingest does; each stage's own settings ride along."""
+
+    profile: str = "dx_report"
+    validate: bool = True
+    ocr: bool = False
+    extract: ExtractSettings = field(default_factory=ExtractSettings)
+    reconstruct: ReconstructSettings = field(default_factory=ReconstructSettings)
+
+
+@dataclass
+class Outputs:
+    """What ``process_pdf`` hands back: every output file as a DataFrame, and the manifest."""
+
+    frames: dict[str, pd.DataFrame]
+    manifest: dict[str, Any]
+    report: Report
+    failures: pd.DataFrame
+    warnings: list[Warning_]
+
+    @property
+    def folder_name(self) -> str:
+        m = self.manifest
+        if m.get("lg_code") or m.get("report_fy"):
+            return f"{m.get('lg_code') or 'unknown'}_{m.get('report_fy') or 'unknown'}"
+        return re.sub(r"[^\w.-]+", "_", Path(m["source"]).stem)
+
+
+def sha256_bytes(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def lg_code_of(texts: list[str]) -> tuple[str, str]:
+    """(municipality name, 6-digit 全国地方公共団体コード) named in the report's first lines."""
+    data = json.loads((schemas_dir() / "municipalities.json").read_text(encoding="utf-8"))
+    head = "".join(texts[:20])
+    for name, code5 in data["codes"].items():
+        if name in head:
+            digits = [int(d) for d in code5]
+            check = (11 - sum(w * d for w, d in zip((6, 5, 4, 3, 2), digits, strict=True)) % 11) % 10
+            return name, f"{code5}{check}"
+    return "", ""
+
+
+def _versions() -> dict[str, str]:
+    out = {}
+    for dist in ("pdfplumber", "pdfminer.six", "pandas", "great_expectations", "mojimoji", "jaconv"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = ""
+    return out
+
+
+def process_pdf(pdf: Path, settings: IngestSettings | None = None,
+                progress: ProgressFn | None = None) -> Outputs:
+    """Read one PDF into the contract's frames and a manifest. Writes nothing."""
+    settings = settings or IngestSettings()
+    n_pages = page_count(pdf)
+
+    def pages():
+        for page in pdf_to_pages(pdf, settings.extract, ocr=settings.ocr):
+            if progress:
+                progress(page.number, n_pages)
+            yield page
+
+    tables, per_page = pages_to_tables(pages(), settings.reconstruct)
+    if not tables:
+        raise NoTablesError(f"{pdf}: no tables found on any of {n_pages} page(s) "
+                            "(dxextract reads ruled tables; is this the right file?)")
+    first_lines = [text for pt in per_page[:2] for _t, _b, text in pt.free_lines]
+    report = tables_to_report(tables, first_lines, load_profile(settings.profile))
+    frames = report_to_frames(report, ocr=settings.ocr)
+    frames["audit.csv"] = _audit(frames)
+    municipality, lg_code = lg_code_of(first_lines)
+    warnings = list(report.warnings)
+    manifest: dict[str, Any] = {
+        "source": pdf.name,
+        "sha256": sha256_bytes(pdf),
+        "pages": n_pages,
+        "tool": "dxextract",
+        "version": __version__,
+        "dependencies": _versions(),
+        "profile": settings.profile,
+        "title": report.title,
+        "municipality": municipality,
+        "lg_code": lg_code,
+        "report_fy": report.report_fy,
+        "ocr": settings.ocr,
+        "tables": {t.table_id: {"kind": t.kind, "pages": list(t.pages), "rows": t.n_rows,
+                                "cols": t.n_cols, "caption": t.caption} for t in report.tables},
+        "row_counts": {name: len(df) for name, df in frames.items()},
+        "warnings": [w.message for w in warnings],
+    }
+    failures = _validate(frames) if settings.validate else pd.DataFrame()
+    manifest["validation_failures"] = len(failures)
+    return Outputs(frames, manifest, report, failures, warnings)
+
+
+def _audit(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    from .audit import audit_report
+    from .emit import COLUMNS
+
+    df = audit_report(frames["initiatives.csv"], frames["figures.csv"], frames["kpis.csv"])
+    cols = COLUMNS["audit.csv"]
+    return df[cols + [c for c in df.columns if c not in cols]]
+
+
+def _validate(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    from .validate import validate_outputs
+
+    return validate_outputs(frames)
+
+
+def outputs_to_files(outputs: Outputs) -> dict[str, bytes]:
+    files = {name: frame_to_csv(df) for name, df in outputs.frames.items()}
+    if len(outputs.failures):
+        files["validation.csv"] = frame_to_csv(outputs.failures)
+    return files
+
+
+def ingest(pdf: Path, out: Path | None = None, *, base: Path = Path("normalized"), force: bool = False,
+           settings: IngestSettings | None = None, progress: ProgressFn | None = None) -> tuple[Path, Outputs]:
+    """Process ``pdf`` and write its folder (``out``, or ``base/<lg_code>_<report_fy>``)."""
+    if out is not None:
+        check_writable(out, force)  # fail before the work, not after
+    outputs = process_pdf(pdf, settings, progress)
+    target = out if out is not None else base / outputs.folder_name
+    write_folder(target, outputs_to_files(outputs), outputs.manifest, force)
+    return target, outputs
