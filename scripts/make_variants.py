@@ -412,8 +412,15 @@ def _rl_table(table: dict, frame_width: float, st: RLStyle, styles):
 def render_reportlab(truth: dict, out: Path, st: RLStyle) -> None:
     from reportlab.lib.pagesizes import landscape
     from reportlab.lib.units import mm
-    from reportlab.platypus import BaseDocTemplate, Frame, NextPageTemplate, PageBreak, PageTemplate
-    from reportlab.platypus import Paragraph, Spacer
+    from reportlab.platypus import (
+        BaseDocTemplate,
+        Frame,
+        NextPageTemplate,
+        PageBreak,
+        PageTemplate,
+        Paragraph,
+        Spacer,
+    )
 
     styles = _styles(st)
     portrait = st.pagesize

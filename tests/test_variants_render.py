@@ -1,0 +1,194 @@
+"""scripts/make_variants.py renders the r5 truth through every route that can run here."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("reportlab")
+pdfplumber = pytest.importorskip("pdfplumber")
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "make_variants.py"
+TRUTH_CANDIDATES = [
+    ROOT.parent / "shared" / "corpus" / "kasama_dx_r5.json",
+    Path("/work/shared/corpus/kasama_dx_r5.json"),
+]
+
+
+def _load_module():
+    spec = importlib.util.spec_from_file_location("make_variants", SCRIPT)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["make_variants"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+mv = _load_module()
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict:
+    for p in TRUTH_CANDIDATES:
+        if p.is_file():
+            return json.loads(p.read_text(encoding="utf-8"))
+    pytest.skip("corpus truth kasama_dx_r5.json not found beside the repo")
+
+
+@pytest.fixture(scope="module")
+def rendered(truth, tmp_path_factory):
+    """Render each route once; value is the PDF path, or the reason it could not run."""
+    out = tmp_path_factory.mktemp("variants")
+    cache: dict[str, Path | str] = {}
+
+    def get(route: str) -> Path:
+        if route not in cache:
+            try:
+                cache[route] = mv.make_variant(truth, route, out)
+            except mv.RouteUnavailable as e:
+                cache[route] = str(e)
+        res = cache[route]
+        if isinstance(res, str):
+            pytest.skip(f"route {route} unavailable here: {res}")
+        return res
+
+    return get
+
+
+# pdfminer maps two Adobe-Japan1 CIDs of the (non-embedded) Heisei fonts to other code points
+# than were drawn: U+2014 EM DASH comes back as U+0336, U+FF5E as U+301C.
+_FOLD = str.maketrans({"\u0336": "\u2014", "\u301c": "~", "\uff5e": "~"})
+
+
+def norm(text: str) -> str:
+    text = unicodedata.normalize("NFKC", mv.from_radicals(text)).translate(_FOLD)
+    return "".join(text.split())
+
+
+def page_texts(pdf_path: Path) -> list[str]:
+    with pdfplumber.open(pdf_path) as pdf:
+        return [p.extract_text() or "" for p in pdf.pages]
+
+
+def truth_text(truth: dict) -> str:
+    parts = [truth["title"]]
+    for s in truth["sections"]:
+        parts.append(s.get("heading", ""))
+        parts.extend(s.get("paragraphs", []))
+    for t in truth["tables"]:
+        parts.append(t.get("caption", ""))
+        parts.extend(c["text"] for c in t["cells"])
+    return "".join(parts)
+
+
+def short_cells(truth: dict) -> list[str]:
+    """Cell texts short enough not to wrap in any route's column widths."""
+    out = []
+    for t in truth["tables"]:
+        for c in t["cells"]:
+            if t["kind"] == "status_matrix" and c["c"] != 2:  # narrow columns: 令和5年/度, 取り下/げ
+                continue
+            text = c["text"]
+            if text and "\n" not in text and 2 <= len(text) <= 8 and text not in out:
+                out.append(text)
+    return out
+
+
+TEXT_ROUTES = ["platypus", "hrules", "writer", "radicals"]
+
+
+@pytest.mark.parametrize("route", TEXT_ROUTES)
+def test_text_layer_has_the_content(route, truth, rendered):
+    pdf_path = rendered(route)
+    pages = page_texts(pdf_path)
+    assert len(pages) >= 3
+    raw = "\n".join(pages)
+    joined = norm(raw)
+    assert norm(truth["title"]) in joined
+    lines = {norm(line) for line in raw.splitlines()}
+    samples = short_cells(truth)
+    assert len(samples) >= 10
+    missing = [s for s in samples if not any(norm(s) in line for line in lines)]
+    assert not missing, f"{route}: short cells not found on any line: {missing[:10]}"
+    # Every printed character of the report is in the text layer (repeats and page numbers only add).
+    want = Counter(norm(truth_text(truth)))
+    have = Counter(joined)
+    short = {ch: n - have[ch] for ch, n in want.items() if have[ch] < n}
+    assert not short, f"{route}: characters missing from the text layer: {dict(list(short.items())[:20])}"
+
+
+def test_radicals_route_yields_radicals(rendered):
+    raw = "".join(page_texts(rendered("radicals")))
+    kangxi = [ch for ch in raw if 0x2F00 <= ord(ch) <= 0x2FD5]
+    assert len(kangxi) > 50
+    assert "\u2f64" in raw  # ⽤ for 用
+    assert "用" not in raw
+    assert mv.to_radicals("長青食用") == "\u2ed1\u2ed8\u2edd\u2f64"
+    assert norm(mv.to_radicals("利用者の見直し")) == "利用者の見直し"
+
+
+def test_platypus_has_grid_and_repeated_header(truth, rendered):
+    pdf_path = rendered("platypus")
+    with pdfplumber.open(pdf_path) as pdf:
+        assert any(e["orientation"] == "v" for p in pdf.pages for e in p.edges)
+        texts = [p.extract_text() or "" for p in pdf.pages]
+    # the status matrix and the 基本戦略2 detail table continue over pages with their header row
+    assert sum("令和6年度の予定" in t for t in texts) >= 6
+    assert sum("令和7年" in t for t in texts) >= 2  # the narrow year column wraps 令和7年/度
+
+
+def test_hrules_has_no_vertical_rules(rendered):
+    with pdfplumber.open(rendered("hrules")) as pdf:
+        assert len(pdf.pages) >= 3
+        n_h = 0
+        for page in pdf.pages:
+            assert not [e for e in page.edges if e["orientation"] == "v"], f"vertical edge on p.{page.page_number}"
+            assert not page.rects
+            n_h += sum(1 for e in page.edges if e["orientation"] == "h")
+        assert n_h > 50
+
+
+def test_scan_is_image_only(rendered):
+    with pdfplumber.open(rendered("scan")) as pdf:
+        assert len(pdf.pages) >= 3
+        for page in pdf.pages:
+            assert not page.chars
+            assert len(page.images) == 1
+
+
+def test_writer_route_or_clear_skip(rendered):
+    if mv.find_soffice() is None:
+        pytest.skip("soffice (LibreOffice) not installed: apt-get install libreoffice-writer-nogui fonts-noto-cjk")
+    with pdfplumber.open(rendered("writer")) as pdf:
+        assert len(pdf.pages) >= 3
+        assert "LibreOffice" in (pdf.metadata.get("Producer") or "")
+
+
+def test_document_order(truth):
+    kinds = [b.kind for b in mv.document_blocks(truth)]
+    assert kinds[0] == "title"
+    tables = [b.table["id"] for b in mv.document_blocks(truth) if b.kind == "table"]
+    assert tables == [t["id"] for t in truth["tables"]]
+    headings = [b.text for b in mv.document_blocks(truth) if b.kind in ("heading", "caption")]
+    for s in truth["sections"]:
+        if s["heading"]:
+            assert s["heading"] in headings
+    for t in truth["tables"]:
+        if t["caption"]:
+            assert t["caption"] in headings
+
+
+def test_radical_table_from_unicodedata():
+    table = mv.radical_table()
+    assert table["人"] == "\u2f08" and table["見"] == "\u2f92" and table["方"] == "\u2f45"
+    assert table["長"] == "\u2ed1"
+    for uni, rad in table.items():
+        if 0x2F00 <= ord(rad) <= 0x2FD5:
+            assert unicodedata.normalize("NFKC", rad) == uni
