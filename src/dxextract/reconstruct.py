@@ -354,19 +354,32 @@ def _row_texts(t: Table, r: int) -> list[str]:
     return [c.text for c in sorted(t.cells, key=lambda c: c.c) if c.r == r]
 
 
+def _header_block(t: Table, k: int) -> set[tuple[int, int, int, int, str]] | None:
+    """The cells of the first ``k`` rows, or None when a cell crosses row ``k`` (no clean cut)."""
+    block = set()
+    for c in t.cells:
+        if c.r < k:
+            if c.r + c.rowspan > k:
+                return None
+            block.add((c.r, c.c, c.rowspan, c.colspan, c.text))
+    return block
+
+
 def _repeated_header_rows(a: Table, b: Table) -> int:
-    """How many leading rows of ``b`` repeat the leading rows of ``a`` (a repeated header)."""
-    k = 0
-    while k < min(a.n_rows, b.n_rows) - 1:
-        ra, rb = _row_texts(a, k), _row_texts(b, k)
-        spans_a = [(c.c, c.rowspan, c.colspan) for c in a.cells if c.r == k]
-        spans_b = [(c.c, c.rowspan, c.colspan) for c in b.cells if c.r == k]
-        if ra != rb or sorted(spans_a) != sorted(spans_b) or any(c.rowspan > 1 for c in b.cells if c.r == k):
+    """How many leading rows of ``b`` repeat the leading rows of ``a`` (a repeated header).
+
+    The header is compared as a block, so multi-row headers with merged cells are found too.
+    """
+    best = 0
+    for k in range(1, min(a.n_rows, b.n_rows)):
+        ha, hb = _header_block(a, k), _header_block(b, k)
+        if ha is None or hb is None:
+            continue
+        if ha != hb:
             break
-        if not any(t.strip() for t in ra):
-            break
-        k += 1
-    return k
+        if any(cell[4].strip() for cell in hb):
+            best = k
+    return best
 
 
 def _join(a: Table, b: Table) -> Table:
