@@ -1,0 +1,582 @@
+"""Validate stage: the output frames against their Great Expectations suites.
+
+One suite per output CSV lives in ``schemas/suites/<name>.json`` (written by
+``scripts/build_suites.py``; the JSON is the source of truth). Failures are data: one row per
+failing value, with the row index and the printed page, so they can be written beside the
+outputs and summarized on the terminal (pandera's model, STYLE.md 8).
+
+GX evaluates column-wise rules natively (vocabularies, ranges, regexes, not-null, compound
+uniqueness). Row rules that GX can only express on SQL/Spark (numbering without gaps, keys
+that must exist in another file, a figure's raw text inside its cell) are computed here as
+boolean helper columns ``_chk_<name>`` described by ``meta.helper`` in the suite, and the suite
+expects them to be ``[True]`` (CONVENTIONS.md). Cross-file helpers that need a file the caller
+did not pass are True: they cannot be checked, which is not a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .errors import DxextractError
+
+FAILURE_COLUMNS = ["file", "expectation", "column", "value", "row", "page", "message"]
+HELPER_PREFIX = "_chk_"
+_GX_LOGGER = "great_expectations"
+_SPACE = re.compile(r"\s+")
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+class SuiteLoadError(DxextractError):
+    """An expectation suite under schemas/suites cannot be loaded as written."""
+
+
+# --- suites ---------------------------------------------------------------------------------
+
+def default_suites_dir() -> Path:
+    """``schemas/suites`` of the installed package or of the repository."""
+    from .profile import schemas_dir
+
+    return schemas_dir() / "suites"
+
+
+@contextmanager
+def _quiet_gx(level: int = logging.WARNING) -> Iterator[None]:
+    """GX logs its temp folder at INFO and tracebacks of dropped expectations at ERROR."""
+    logger = logging.getLogger(_GX_LOGGER)
+    old = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(old)
+
+
+def _resolve_value_sets(data: dict[str, Any], suites_dir: Path) -> None:
+    """Fill ``value_set`` from a vocabulary file named in ``meta.value_set_from``.
+
+    ``mode: extend`` adds the file's list to the suite's own (the suite keeps a fallback list
+    so that validation works without the vocabulary file).
+    """
+    for e in data.get("expectations", []):
+        src = e.get("meta", {}).get("value_set_from")
+        if not src:
+            continue
+        path = suites_dir.parent / src["file"]
+        if not path.exists():
+            continue
+        try:
+            values = json.loads(path.read_text(encoding="utf-8"))[src["key"]]
+        except (ValueError, KeyError) as exc:
+            raise SuiteLoadError(f"{path}: cannot read the list {src['key']!r} named by suite "
+                                 f"{data.get('name')!r} ({exc})") from exc
+        own = list(e["kwargs"].get("value_set", []))
+        e["kwargs"]["value_set"] = (own + [v for v in values if v not in own]
+                                    if src.get("mode", "extend") == "extend" else list(values))
+
+
+def load_suite(path: Path) -> Any:
+    """Load one suite JSON as ``gx.ExpectationSuite`` and insist that nothing was dropped.
+
+    GX logs and silently drops an expectation whose type it does not know; a suite that
+    quietly checks less than it says is worse than no suite, so this raises instead.
+    """
+    import great_expectations as gx
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SuiteLoadError(f"{path}: cannot read the suite ({exc})") from exc
+    _resolve_value_sets(data, path.parent)
+    written = data.get("expectations", [])
+    with _quiet_gx(logging.CRITICAL):
+        suite = gx.ExpectationSuite(**data)
+    if len(suite.expectations) != len(written):
+        known = {e.expectation_type for e in suite.expectations}
+        lost = sorted({e.get("type", "?") for e in written if e.get("type") not in known})
+        raise SuiteLoadError(
+            f"{path}: GX loaded {len(suite.expectations)} of {len(written)} expectations; "
+            f"unknown or invalid: {', '.join(lost) or '(a known type with bad kwargs)'}. "
+            "Fix the type name or kwargs (see scripts/build_suites.py).")
+    return suite
+
+
+def load_suites(suites_dir: Path | None = None) -> dict[str, Any]:
+    """All suites of a folder, keyed by the CSV they check (``status_items.csv``)."""
+    folder = suites_dir or default_suites_dir()
+    paths = sorted(folder.glob("*.json"))
+    if not paths:
+        raise SuiteLoadError(f"{folder}: no expectation suites (*.json) found")
+    return {f"{p.stem}.csv": load_suite(p) for p in paths}
+
+
+# --- helper columns -------------------------------------------------------------------------
+
+Frames = dict[str, pd.DataFrame]
+Helper = Callable[[pd.DataFrame, dict[str, Any], Frames], "pd.Series[bool] | None"]
+
+
+def _is_null(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT
+
+
+def _as_number(v: Any) -> float | None:
+    if _is_null(v) or isinstance(v, bool):
+        return None
+    if isinstance(v, int | float):
+        return float(v)
+    try:
+        return float(str(v))
+    except ValueError:
+        return None
+
+
+def _key(text: Any) -> str:
+    """Comparison form of text: NFKC, no whitespace."""
+    return "" if _is_null(text) else _SPACE.sub("", unicodedata.normalize("NFKC", str(text)))
+
+
+def _norm_key(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Key values comparable across files (2 == 2.0 == '2')."""
+    out: list[Any] = []
+    for v in values:
+        n = _as_number(v)
+        out.append(n if n is not None else _key(v))
+    return tuple(out)
+
+
+def _series(df: pd.DataFrame, values: list[bool]) -> pd.Series[bool]:
+    return pd.Series(values, index=df.index, dtype=bool)
+
+
+def _h_integer(df: pd.DataFrame, p: dict[str, Any], _f: Frames) -> pd.Series[bool]:
+    def ok(v: Any) -> bool:
+        if _is_null(v):
+            return True
+        n = _as_number(v)
+        return n is not None and math.isfinite(n) and n == int(n)
+    return _series(df, [ok(v) for v in df[p["column"]]])
+
+
+def _h_number(df: pd.DataFrame, p: dict[str, Any], _f: Frames) -> pd.Series[bool]:
+    def ok(v: Any) -> bool:
+        n = _as_number(v)
+        return _is_null(v) or (n is not None and math.isfinite(n))
+    return _series(df, [ok(v) for v in df[p["column"]]])
+
+
+def _h_text(df: pd.DataFrame, p: dict[str, Any], _f: Frames) -> pd.Series[bool]:
+    return _series(df, [_is_null(v) or isinstance(v, str) for v in df[p["column"]]])
+
+
+def _h_gapless(df: pd.DataFrame, p: dict[str, Any], _f: Frames) -> pd.Series[bool]:
+    """A row fails when its number lies outside 1..n, n = distinct numbers in its group."""
+    col, by = p["column"], list(p.get("by", []))
+    nums = [_as_number(v) for v in df[col]]
+    keys = [_norm_key(tuple(r)) for r in df[by].itertuples(index=False)] if by else [()] * len(df)
+    distinct: dict[tuple[Any, ...], set[float]] = {}
+    for k, n in zip(keys, nums, strict=True):
+        if n is not None:
+            distinct.setdefault(k, set()).add(n)
+    return _series(df, [n is None or 1 <= n <= len(distinct[k]) for k, n in zip(keys, nums, strict=True)])
+
+
+def _h_consistent(df: pd.DataFrame, p: dict[str, Any], _f: Frames) -> pd.Series[bool]:
+    """Rows whose text differs from the most common text of their group fail."""
+    col, by = p["column"], list(p["by"])
+    keys = [_norm_key(tuple(r)) for r in df[by].itertuples(index=False)]
+    texts = [_key(v) for v in df[col]]
+    counts: dict[tuple[Any, ...], dict[str, int]] = {}
+    for k, t in zip(keys, texts, strict=True):
+        counts.setdefault(k, {}).setdefault(t, 0)
+        counts[k][t] += 1
+    mode = {k: max(c.items(), key=lambda kv: kv[1])[0] for k, c in counts.items()}
+    return _series(df, [t == mode[k] for k, t in zip(keys, texts, strict=True)])
+
+
+def _h_maps_to(df: pd.DataFrame, p: dict[str, Any], _f: Frames) -> pd.Series[bool]:
+    mapping = p["mapping"]
+    return _series(df, [_is_null(s) or s not in mapping or mapping[s] == t
+                        for s, t in zip(df[p["column"]], df[p["target"]], strict=True)])
+
+
+def _h_near(df: pd.DataFrame, p: dict[str, Any], _f: Frames) -> pd.Series[bool]:
+    def ok(a: Any, b: Any) -> bool:
+        x, y = _as_number(a), _as_number(b)
+        return x is None or y is None or abs(x - y) <= p["max_diff"]
+    return _series(df, [ok(a, b) for a, b in zip(df[p["column"]], df[p["ref"]], strict=True)])
+
+
+def _h_required_with(df: pd.DataFrame, p: dict[str, Any], _f: Frames) -> pd.Series[bool]:
+    return _series(df, [_is_null(w) or not (_is_null(v) or v == "")
+                        for v, w in zip(df[p["column"]], df[p["when"]], strict=True)])
+
+
+def _numbers_in(raw: Any) -> list[float]:
+    text = unicodedata.normalize("NFKC", "" if _is_null(raw) else str(raw))
+    return [float(m.replace(",", "")) for m in _NUMBER.findall(text)]
+
+
+def _h_value_in_raw(df: pd.DataFrame, p: dict[str, Any], _f: Frames) -> pd.Series[bool]:
+    def ok(v: Any, raw: Any) -> bool:
+        n = _as_number(v)
+        if n is None or _is_null(raw):
+            return True  # not_null / required_with report the missing half
+        return any(abs(n - x) < 1e-9 for x in _numbers_in(raw))
+    return _series(df, [ok(v, r) for v, r in zip(df[p["column"]], df[p["raw"]], strict=True)])
+
+
+def _same_fy(df: pd.DataFrame, p: dict[str, Any], frames: Frames) -> pd.Series[bool]:
+    """report_fy equal to the most common report_fy over all frames passed."""
+    col = p["column"]
+    counts: dict[float, int] = {}
+    for other in frames.values():
+        if col in other.columns:
+            for v in other[col]:
+                n = _as_number(v)
+                if n is not None:
+                    counts[n] = counts.get(n, 0) + 1
+    if not counts:
+        return _series(df, [True] * len(df))
+    mode = max(counts.items(), key=lambda kv: kv[1])[0]
+    return _series(df, [_as_number(v) in (None, mode) for v in df[col]])
+
+
+def _other(frames: Frames, name: str, columns: list[str]) -> pd.DataFrame | None:
+    other = frames.get(name)
+    if other is None or any(c not in other.columns for c in columns):
+        return None
+    return other
+
+
+def _h_exists_in(df: pd.DataFrame, p: dict[str, Any], frames: Frames) -> pd.Series[bool] | None:
+    cols = list(p["columns"])
+    ref_cols = list(p.get("ref_columns", cols))
+    other = _other(frames, p["file"], ref_cols)
+    if other is None:
+        return _series(df, [True] * len(df))
+    known = {_norm_key(tuple(r)) for r in other[ref_cols].itertuples(index=False)}
+    rows = [tuple(r) for r in df[cols].itertuples(index=False)]
+    return _series(df, [any(_is_null(v) for v in r) or _norm_key(r) in known for r in rows])
+
+
+def _h_agrees_with(df: pd.DataFrame, p: dict[str, Any], frames: Frames) -> pd.Series[bool] | None:
+    col, by = p["column"], list(p["by"])
+    other = _other(frames, p["file"], [*by, col])
+    if other is None:
+        return _series(df, [True] * len(df))
+    ref: dict[tuple[Any, ...], set[str]] = {}
+    for r in other[[*by, col]].itertuples(index=False):
+        ref.setdefault(_norm_key(tuple(r)[:-1]), set()).add(_key(r[-1]))
+    out = []
+    for r in df[[*by, col]].itertuples(index=False):
+        k, t = _norm_key(tuple(r)[:-1]), _key(r[-1])
+        out.append(k not in ref or not t or t in ref[k])
+    return _series(df, out)
+
+
+def _h_raw_in_text(df: pd.DataFrame, p: dict[str, Any], frames: Frames) -> pd.Series[bool] | None:
+    by = list(p["by"])
+    other = _other(frames, p["file"], by)
+    if other is None:
+        return _series(df, [True] * len(df))
+    cells: dict[tuple[Any, ...], dict[str, str]] = {}
+    text_cols = [c for c in other.columns if c not in by]
+    for rec in other.to_dict("records"):
+        cells[_norm_key(tuple(rec[c] for c in by))] = {c: _key(rec[c]) for c in text_cols}
+    out = []
+    for rec in df[[*by, p["raw"], p["column"]]].to_dict("records"):
+        row = cells.get(_norm_key(tuple(rec[c] for c in by)))
+        raw, column = _key(rec[p["raw"]]), rec[p["column"]]
+        if row is None or not raw or _is_null(column) or column not in row:
+            out.append(True)  # the row or column check reports these
+        else:
+            out.append(raw in row[column])
+    return _series(df, out)
+
+
+def _h_grid_cover(df: pd.DataFrame, p: dict[str, Any], _f: Frames) -> pd.Series[bool]:
+    """Cells overlapping another cell fail; a hole fails the first cell of its grid row."""
+    ok = pd.Series(True, index=df.index, dtype=bool)
+    need = ["table_id", "r", "c", "rowspan", "colspan"]
+    for _tid, t in df[need].groupby("table_id", sort=False):
+        cover: dict[tuple[int, int], list[Any]] = {}
+        try:
+            spans = [(idx, int(r), int(c), int(rs), int(cs))
+                     for idx, r, c, rs, cs in zip(t.index, t["r"], t["c"], t["rowspan"], t["colspan"],
+                                                  strict=True)]
+        except (TypeError, ValueError):
+            continue  # the integer checks report unreadable positions
+        for idx, r, c, rs, cs in spans:
+            for rr in range(r, r + max(rs, 1)):
+                for cc in range(c, c + max(cs, 1)):
+                    cover.setdefault((rr, cc), []).append(idx)
+        for idxs in cover.values():
+            if len(idxs) > 1:
+                ok.loc[idxs] = False
+        n_rows = max(rr for rr, _ in cover) + 1 if cover else 0
+        n_cols = max(cc for _, cc in cover) + 1 if cover else 0
+        for rr in range(n_rows):
+            if any((rr, cc) not in cover for cc in range(n_cols)):
+                in_row = [s for s in spans if s[1] == rr] or spans
+                ok.loc[min(in_row, key=lambda s: s[2])[0]] = False
+    return ok
+
+
+HELPERS: dict[str, Helper] = {
+    "integer": _h_integer, "number": _h_number, "text": _h_text, "gapless": _h_gapless,
+    "consistent": _h_consistent, "maps_to": _h_maps_to, "near": _h_near,
+    "required_with": _h_required_with, "value_in_raw": _h_value_in_raw,
+    "same_across_files": _same_fy, "exists_in": _h_exists_in, "agrees_with": _h_agrees_with,
+    "raw_in_text": _h_raw_in_text, "grid_cover": _h_grid_cover,
+}
+# Columns of the frame itself that a helper reads (cross-file ones are checked separately).
+_HELPER_SOURCE = {
+    "gapless": ("column", "by"), "consistent": ("column", "by"), "maps_to": ("column", "target"),
+    "near": ("column", "ref"), "required_with": ("column", "when"), "value_in_raw": ("column", "raw"),
+    "exists_in": ("columns",), "agrees_with": ("column", "by"), "raw_in_text": ("raw", "column", "by"),
+    "grid_cover": (), "integer": ("column",), "number": ("column",), "text": ("column",),
+    "same_across_files": ("column",),
+}
+
+
+def _helper_sources(h: dict[str, Any]) -> list[str]:
+    cols: list[str] = []
+    for key in _HELPER_SOURCE.get(h["kind"], ()):
+        v = h.get(key)
+        cols.extend(v if isinstance(v, list) else [v] if v else [])
+    if h["kind"] == "grid_cover":
+        cols = ["table_id", "r", "c", "rowspan", "colspan"]
+    return cols
+
+
+def _display_column(cfg_kwargs: dict[str, Any], meta: dict[str, Any]) -> str:
+    h = meta.get("helper")
+    if h:
+        col = h.get("column") or h.get("raw") or ",".join(h.get("columns", [])) or "r,c"
+        return str(col)
+    if "column" in cfg_kwargs:
+        return str(cfg_kwargs["column"])
+    if "column_list" in cfg_kwargs:
+        return ",".join(cfg_kwargs["column_list"])
+    if "column_A" in cfg_kwargs:
+        return f"{cfg_kwargs['column_A']},{cfg_kwargs['column_B']}"
+    return ""
+
+
+def _expectation_columns(kwargs: dict[str, Any]) -> list[str]:
+    cols = [kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs]
+    return cols + list(kwargs.get("column_list", []))
+
+
+# --- running --------------------------------------------------------------------------------
+
+class _Runner:
+    """One ephemeral GX context per call: data source, assets and suites added as needed."""
+
+    def __init__(self, docs_dir: Path | None) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.gx = gx
+        with _quiet_gx():
+            self.context = gx.get_context(mode="ephemeral")
+        # tqdm bars on every run are noise on a terminal and in CI logs
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        self.source = self.context.data_sources.add_pandas("dxextract")
+        self.docs_dir = docs_dir
+        if docs_dir is not None:
+            docs_dir.mkdir(parents=True, exist_ok=True)
+            self.context.add_data_docs_site(site_name="dxextract", site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                  "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            })
+
+    def run(self, name: str, df: pd.DataFrame, expectations: list[Any]) -> Any:
+        gx = self.gx
+        with _quiet_gx():
+            suite = self.context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
+            batch = self.source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
+            vd = self.context.validation_definitions.add(
+                gx.ValidationDefinition(data=batch, suite=suite, name=name))
+            return vd.run(batch_parameters={"dataframe": df}, result_format="COMPLETE")
+
+    def build_docs(self) -> None:
+        if self.docs_dir is not None:
+            with _quiet_gx():
+                self.context.build_data_docs(site_names=["dxextract"])
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, dict):
+        return ", ".join(f"{k}={_fmt(x)}" for k, x in v.items())
+    if isinstance(v, tuple | list):
+        return ", ".join(_fmt(x) for x in v)
+    if _is_null(v):
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """One line of at most ``limit`` characters, for messages."""
+    line = text.split("\n")[0]
+    return line if len(line) <= limit and "\n" not in text else line[:limit] + "…"
+
+
+def _page_of(df: pd.DataFrame, idx: Any) -> int | None:
+    if "page" not in df.columns or idx not in df.index:
+        return None
+    n = _as_number(df.at[idx, "page"])
+    return int(n) if n is not None and math.isfinite(n) else None
+
+
+def _row_value(df: pd.DataFrame, idx: Any, meta: dict[str, Any], fallback: Any) -> str:
+    """For a helper failure show the source values of the row, not the helper's False."""
+    h = meta.get("helper")
+    if not h or idx not in df.index:
+        return _fmt(fallback)
+    cols = [c for c in _helper_sources(h) if c in df.columns]
+    if len(cols) == 1:
+        return _fmt(df.at[idx, cols[0]])
+    return ", ".join(f"{c}={_fmt(df.at[idx, c])}" for c in cols)
+
+
+def _failure_rows(file: str, df: pd.DataFrame, vr: Any) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for r in vr.results:
+        if r.success:
+            continue
+        cfg = r.expectation_config
+        meta, kwargs = dict(cfg.meta or {}), dict(cfg.kwargs)
+        about = meta.get("about", cfg.type)
+        column = _display_column(kwargs, meta)
+        base = {"file": file, "expectation": cfg.type, "column": column}
+        info = r.exception_info or {}
+        exc = info.get("exception_message") if isinstance(info, dict) else None
+        if exc is None and isinstance(info, dict):
+            exc = next((v.get("exception_message") for v in info.values()
+                        if isinstance(v, dict) and v.get("exception_message")), None)
+        if exc:
+            rows.append({**base, "value": "", "row": None, "page": None,
+                         "message": f"{file}: {about}: could not be evaluated ({exc})"})
+            continue
+        res = r.result or {}
+        idxs = res.get("unexpected_index_list")
+        if idxs:
+            values = res.get("unexpected_list") or [None] * len(idxs)
+            for idx, val in zip(idxs, values, strict=False):
+                if isinstance(idx, dict):  # GX returns dicts when index columns are named
+                    idx = next(iter(idx.values()))
+                shown = _row_value(df, idx, meta, val)
+                page = _page_of(df, idx)
+                where = f"row {idx}" + (f" (page {page})" if page is not None else "")
+                got = _short(shown) if "=" in shown else f"{column}={_short(shown)}"
+                if cfg.type == "expect_column_values_to_not_match_regex" and isinstance(val, str):
+                    found_chars = sorted(set(re.findall(kwargs["regex"], val)))
+                    got += " (found " + ", ".join(
+                        f"{ch!r} U+{ord(ch):04X}" if len(ch) == 1 else repr(ch) for ch in found_chars) + ")"
+                rows.append({**base, "value": shown, "row": idx, "page": page,
+                             "message": f"{file} {where}: {about}; got {got}"})
+            continue
+        observed = res.get("observed_value")
+        missing = (res.get("details") or {}).get("mismatched", {}).get("missing")
+        if missing:
+            for col in missing:
+                rows.append({**base, "column": col, "value": "", "row": None, "page": None,
+                             "message": f"{file}: required column {col!r} is missing"})
+            continue
+        rows.append({**base, "value": _fmt(observed), "row": None, "page": None,
+                     "message": f"{file}: {about}; observed {_fmt(observed)}"})
+    return rows
+
+
+def _prepare(df: pd.DataFrame, suite: Any, frames: Frames) -> tuple[pd.DataFrame, list[Any], list[str]]:
+    """Add helper columns; keep the expectations whose columns exist; name missing columns."""
+    work = df.copy()
+    keep: list[Any] = []
+    missing: set[str] = set()
+    for e in suite.expectations:
+        cfg = e.configuration
+        meta, kwargs = dict(cfg.meta or {}), dict(cfg.kwargs)
+        h = meta.get("helper")
+        if h:
+            absent = [c for c in _helper_sources(h) if c not in df.columns]
+            if absent:
+                missing.update(absent)
+                continue
+            series = HELPERS[h["kind"]](df, h, frames)
+            if series is None:
+                continue
+            work[kwargs["column"]] = series.astype(bool)
+            keep.append(e)
+            continue
+        if cfg.type == "expect_table_columns_to_match_set":
+            keep.append(e)
+            continue
+        absent = [c for c in _expectation_columns(kwargs) if c not in df.columns]
+        if absent:
+            missing.update(absent)  # expect_table_columns_to_match_set reports them once
+            continue
+        keep.append(e)
+    return work, keep, sorted(missing)
+
+
+def validate_outputs(frames: dict[str, pd.DataFrame], *, suites_dir: Path | None = None,
+                     docs_dir: Path | None = None) -> pd.DataFrame:
+    """Run the expectation suites over the output frames; return the failures as rows.
+
+    ``frames`` maps output file names (``"status_items.csv"``) to DataFrames; files without a
+    suite are ignored, suites without a frame are skipped, and cross-file rules that need a
+    frame that was not passed are not checked. Returns a DataFrame with columns ``file,
+    expectation, column, value, row, page, message`` (``row`` is the frame's index label of the
+    failing row, ``page`` its printed page); an empty frame means everything passed.
+    ``docs_dir``: also build GX Data Docs (HTML) there.
+
+    Raises :class:`SuiteLoadError` when a suite file cannot be loaded in full.
+    """
+    suites = load_suites(suites_dir)
+    runner = _Runner(docs_dir)
+    rows: list[dict[str, Any]] = []
+    for file, suite in suites.items():
+        df = frames.get(file)
+        if df is None:
+            continue
+        work, expectations, missing = _prepare(df, suite, frames)
+        name = file.removesuffix(".csv")
+        vr = runner.run(name, work, expectations)
+        found = _failure_rows(file, df, vr)
+        reported = {r["column"] for r in found if r["expectation"] == "expect_table_columns_to_match_set"}
+        for col in missing:
+            if col not in reported:  # a helper's source column that is not a contract column
+                found.append({"file": file, "expectation": "expect_table_columns_to_match_set",
+                              "column": col, "value": "", "row": None, "page": None,
+                              "message": f"{file}: column {col!r} needed by a check is missing"})
+        rows.extend(found)
+    runner.build_docs()
+    out = pd.DataFrame(rows, columns=FAILURE_COLUMNS)
+    # index labels are ints for frames read from CSV; keep other labels as they are
+    if all(isinstance(r, int) or r is None for r in out["row"]):
+        out["row"] = out["row"].astype("Int64")
+    out["page"] = out["page"].astype("Int64")
+    return out
+
+
+def summarize_failures(failures: pd.DataFrame, limit: int = 20) -> list[str]:
+    """Terminal lines: one per failure up to ``limit``, then a count of the rest."""
+    lines = [str(m) for m in failures["message"].head(limit)]
+    if len(failures) > limit:
+        lines.append(f"... and {len(failures) - limit} more (see validation.csv)")
+    return lines
