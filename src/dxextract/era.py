@@ -46,6 +46,8 @@ _BY_KEY.update({"㋿": _BY_KEY["令和"], "㍻": _BY_KEY["平成"], "㍼": _BY_K
 
 # Full-width digits only; ① etc. are numbering, never years.
 _DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+# Full-width ASCII (Ｒ６, ＦＹ) read as ASCII; the same length, so offsets stay valid.
+_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 
 #: Regex alternation of every era spelling, longest first (for other modules' patterns).
 ERA_ALTERNATION = "|".join(sorted((re.escape(k) for k in _BY_KEY), key=len, reverse=True))
@@ -74,7 +76,7 @@ def era_year_to_western(era: str, n: int | str) -> int:
     ``n`` may be an int, a digit string (full-width allowed) or 元 (= 1).
     Raises ``ValueError`` naming the value for an unknown era or a year below 1.
     """
-    info = _BY_KEY.get(era.strip())
+    info = _BY_KEY.get(era.strip().translate(_WIDTH))
     if info is None:
         raise ValueError(f"unknown era {era!r}: expected one of {', '.join(e.name for e in ERAS)}")
     if isinstance(n, str):
@@ -104,7 +106,7 @@ def parse_fiscal_year(text: str) -> int | None:
 
     A bare 「令和5年」 is a calendar year, not a 年度, and gives ``None``.
     """
-    m = _FY_RE.search(text)
+    m = _FY_RE.search(text.translate(_WIDTH))
     if m is None:
         return None
     if m.group("fy"):
@@ -118,7 +120,7 @@ def parse_era_date(text: str) -> date | None:
     「…月末」 is the month's last day; a month without a day (「令和8年1月」) is taken as
     the first of that month. Impossible dates (「2月30日」) give ``None``.
     """
-    m = _DATE_RE.search(text)
+    m = _DATE_RE.search(text.translate(_WIDTH))
     if m is None:
         return None
     year, month = _year_of(m), _to_int(m.group("month"))

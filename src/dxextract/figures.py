@@ -393,9 +393,20 @@ def _clean_clause(s: str, voc: FigureVocabulary) -> str:
     s = _strip_edges(s, voc)
     s = _after_case_particle(s, voc)
     s = s.split()[-1] if s.split() else ""
+    return _strip_particles(s, voc)
+
+
+def _strip_particles(s: str, voc: FigureVocabulary) -> str:
+    """「の参加者は」 → 参加者; a lone particle (「を」) is no label at all."""
+    if s in voc.label_trailing_particles:
+        return ""
     for p in voc.label_trailing_particles:
         if s.endswith(p) and len(s) > len(p):
             s = s[: -len(p)]
+            break
+    for p in voc.label_trailing_particles:
+        if s.startswith(p) and len(s) > len(p) and not _is_hiragana(s[len(p)]):
+            s = s[len(p):]
             break
     return _strip_edges(s, voc)
 

@@ -212,7 +212,8 @@ for _symbol, _forms in {
     "○": "○〇◯⭕⚪◦",
     "▲": "▲▴⯅",
     "×": "×✕✖╳⨯☓✗✘xX",
-    "—": "—-ー―─－–‐−━‒⁃ｰ",
+    # U+0336 is what pdfplumber reads for — in some CID fonts (reportlab HeiseiKakuGo)
+    "—": "—-ー―─－–‐−━‒⁃ｰ\u0336",
 }.items():
     for _form in _forms:
         _STATUS_FORMS[_form] = _symbol
@@ -250,21 +251,49 @@ def _script(ch: str) -> str:
     return "OTHER"
 
 
-def mixed_script_words(s: str) -> list[str]:
-    """Words in which Japanese (or Latin) letters mix with Cyrillic or Greek ones.
+_FOREIGN = frozenset({"CYRILLIC", "GREEK"})
+_ALPHABETIC = frozenset({"KATAKANA", "LATIN", "CYRILLIC", "GREEK"})
 
-    A word is a maximal run of letters. Flagged: Cyrillic next to kana, kanji or Latin
-    (「デジタルデバйд」, 「Micrоsoft」 with Cyrillic о), and Greek next to kana or Latin.
-    Greek next to kanji alone (「β版」) is ordinary Japanese and not flagged.
+
+def _mixes(prev: str, script: str, nxt: str) -> bool:
+    """Whether a Cyrillic/Greek letter between these neighbours' scripts is a mix-up."""
+    neighbours = {prev, nxt}
+    if neighbours & {"HIRAGANA", "KATAKANA", "LATIN"}:
+        return True
+    # 「β版」 is ordinary Japanese; Cyrillic has no such use next to kanji.
+    return script == "CYRILLIC" and "CJK" in neighbours
+
+
+def _word_around(run: str, i: int) -> str:
+    """The alphabetic word (katakana/Latin/Cyrillic/Greek) holding run[i], else the run."""
+    lo = hi = i
+    while lo > 0 and _script(run[lo - 1]) in _ALPHABETIC:
+        lo -= 1
+    while hi + 1 < len(run) and _script(run[hi + 1]) in _ALPHABETIC:
+        hi += 1
+    word = run[lo:hi + 1]
+    return run if all(_script(ch) in _FOREIGN for ch in word) else word
+
+
+def mixed_script_words(s: str) -> list[str]:
+    """Words in which Cyrillic or Greek letters sit inside Japanese or Latin ones.
+
+    Flagged: a Cyrillic/Greek letter next to kana or Latin (「デジタルデバйд」, 「Micrоsoft」
+    with Cyrillic о), or a Cyrillic letter next to kanji. Greek next to kanji alone (「β版」)
+    is ordinary Japanese and not flagged. Each word is returned once, in order.
     """
     found: list[str] = []
     for m in _WORD_RUN.finditer(s):
-        scripts = {_script(ch) for ch in m.group(0)}
-        kana = bool(scripts & {"HIRAGANA", "KATAKANA"})
-        if ("CYRILLIC" in scripts and (kana or scripts & {"CJK", "LATIN"})) or (
-            "GREEK" in scripts and (kana or "LATIN" in scripts)
-        ):
-            found.append(m.group(0))
+        run = m.group(0)
+        scripts = [_script(ch) for ch in run]
+        for i, script in enumerate(scripts):
+            if script not in _FOREIGN:
+                continue
+            prev = scripts[i - 1] if i > 0 else ""
+            nxt = scripts[i + 1] if i + 1 < len(run) else ""
+            word = _word_around(run, i)
+            if _mixes(prev, script, nxt) and word not in found:
+                found.append(word)
     return found
 
 
