@@ -52,21 +52,41 @@ def check_pdf(path: Path) -> None:
 
 def _open(path: Path) -> Any:
     import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
 
     try:
         pdf = pdfplumber.open(path)
         _ = pdf.pages  # forces the page tree to be read
-    except (PDFPasswordIncorrect, PDFEncryptionError) as e:
-        raise InputError(f"{path}: encrypted PDF (password protected): {type(e).__name__}") from e
-    except PDFSyntaxError as e:
-        raise InputError(f"{path}: damaged PDF, cannot be parsed ({e})") from e
-    except Exception as e:  # pdfminer raises many types on damaged files
-        if "password" in str(e).lower() or "encrypt" in str(e).lower():
-            raise InputError(f"{path}: encrypted PDF (password protected)") from e
-        raise InputError(f"{path}: damaged PDF, cannot be parsed ({type(e).__name__}: {e})") from e
+    except Exception as e:  # pdfplumber wraps pdfminer's errors in PdfminerException
+        if _is_encryption_error(e) or _declares_encryption(path):
+            raise InputError(f"{path}: encrypted PDF (password protected); "
+                             "remove the password and retry") from e
+        if isinstance(e, PDFSyntaxError) or isinstance(e.__cause__, PDFSyntaxError):
+            raise InputError(f"{path}: damaged PDF, cannot be parsed ({e})") from e
+        detail = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        raise InputError(f"{path}: damaged PDF, cannot be parsed ({detail})") from e
     return pdf
+
+
+def _is_encryption_error(e: BaseException) -> bool:
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    seen: BaseException | None = e
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, (PDFPasswordIncorrect, PDFEncryptionError)) or any(
+                isinstance(a, (PDFPasswordIncorrect, PDFEncryptionError)) for a in seen.args):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _declares_encryption(path: Path) -> bool:
+    """The trailer names an /Encrypt dictionary (read only when opening failed)."""
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - 4096))
+        return b"/Encrypt" in f.read()
 
 
 def page_count(path: Path) -> int:

@@ -147,6 +147,19 @@ def one_line(text: str) -> str:
     return out
 
 
+def compact(text: str) -> str:
+    """A short cell's text with every break and space removed: 「令和7年\n度」 -> 「令和7年度」.
+
+    Narrow columns wrap even a year header or a status word; for matching they are one token.
+    """
+    return re.sub(r"\s+", "", normalize_text(text))
+
+
+def status_of(text: str) -> str | None:
+    """The status symbol a matrix cell holds (wrapping and look-alikes folded), or None."""
+    return fold_status(compact(text))
+
+
 def strip_prefix(text: str, pattern: re.Pattern[str]) -> str:
     return pattern.sub("", text, count=1).strip()
 
@@ -163,8 +176,8 @@ def _year_columns(table: Table, profile: Profile) -> tuple[int, dict[int, int]]:
     for r in range(min(table.n_rows, 4)):
         years = {}
         for cell in table.cells:
-            if cell.r == r and profile.year_header.search(normalize_text(cell.text)):
-                fy = parse_fiscal_year(cell.text)
+            if cell.r == r and profile.year_header.search(compact(cell.text)):
+                fy = parse_fiscal_year(compact(cell.text))
                 if fy is not None:
                     years[cell.c] = fy
         if len(years) >= profile.kind_setting("status_matrix", "min_year_columns", 2):
@@ -191,7 +204,7 @@ def _detail_roles(table: Table, profile: Profile) -> tuple[int, dict[str, int]]:
 def classify_table(table: Table, profile: Profile) -> str:
     """The table's kind, from its content."""
     texts = [normalize_text(c.text).strip() for c in table.cells]
-    symbols = [t for t in texts if t and fold_status(t) is not None]
+    symbols = [c for c in table.cells if c.text.strip() and status_of(c.text) is not None]
     legend = profile.raw["kinds"]["status_legend"]
     if (any(re.search(p, t) for p in legend["any_cell"] for t in texts)
             and len(symbols) >= legend["min_symbol_cells"] and table.n_cols <= legend["max_cols"]):
@@ -199,7 +212,7 @@ def classify_table(table: Table, profile: Profile) -> str:
     hdr, years = _year_columns(table, profile)
     if years:
         body = [c for c in table.cells if c.r > hdr and c.c in years]
-        share = sum(1 for c in body if fold_status(normalize_text(c.text)) is not None) / max(1, len(body))
+        share = sum(1 for c in body if status_of(c.text) is not None) / max(1, len(body))
         if share >= profile.kind_setting("status_matrix", "min_symbol_share", 0.6):
             return "status_matrix"
     if _detail_roles(table, profile)[0] >= 0:
@@ -217,7 +230,7 @@ def read_legend(table: Table) -> list[LegendEntry]:
     out = []
     for row in table.rows():
         for cell in row:
-            sym = fold_status(normalize_text(cell.text).strip())
+            sym = status_of(cell.text) if cell.text.strip() else None
             if sym is None:
                 continue
             meaning = [c for c in row if c is not cell and c.c == cell.c - 1]
@@ -270,8 +283,8 @@ def read_status_matrix(table: Table, profile: Profile, report_fy: int | None,
         i_no = read_number(mark.group(1)) if mark else counters[key]
         for c, fy in sorted(years.items()):
             cell = table.cell_at(r, c)
-            raw = normalize_text(cell.text).strip() if cell else ""
-            sym = fold_status(raw) if raw else "—"
+            raw = compact(cell.text) if cell else ""
+            sym = status_of(raw) if raw else "—"
             if sym is None:
                 warnings.append(Warning_(
                     f"page {cell.page if cell else table.pages[0]}, table {table.table_id}, r{r}c{c}: "

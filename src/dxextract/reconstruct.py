@@ -12,6 +12,8 @@ Public entry point: :func:`pages_to_tables`.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -33,7 +35,7 @@ class ReconstructSettings:
     min_cols: int = 1
     min_rows: int = 1
     #: top/bottom share of a page treated as running header/footer when stitching
-    margin_share: float = 0.07
+    margin_share: float = 0.045
     text: TextSettings = field(default_factory=TextSettings)
 
     def __post_init__(self) -> None:
@@ -326,19 +328,30 @@ def _col_widths(t: Table) -> list[float]:
     return [widths.get(c, 0.0) / total for c in range(t.n_cols)]
 
 
+_PAGE_NUMBER = re.compile(r"^[-–—−‐ー\s]*(?:p\.?|page|ページ)?\s*[0-9０-９]+\s*(?:/\s*[0-9０-９]+)?[-–—−‐ー\s]*$",
+                          re.IGNORECASE)
+
+
+def _is_running(line: tuple[float, float, str], height: float, margin: float, where: str) -> bool:
+    """A running header/footer line: in the page margin, or a page number near the edge."""
+    top, bottom, text = line
+    if where == "foot":
+        return top > height * (1 - margin) or (top > height * 0.75 and bool(_PAGE_NUMBER.match(text)))
+    return bottom < height * margin or (bottom < height * 0.25 and bool(_PAGE_NUMBER.match(text)))
+
+
 def _last_on_page(pt: PageTables, t: Table, margin: float) -> bool:
     """Nothing but a running footer follows ``t`` on its page."""
     bottom = max(c.bbox.bottom for c in t.cells if c.page == pt.number)
-    limit = pt.height * (1 - margin)
-    return not any(top > bottom and top < limit for top, _b, _s in pt.free_lines) and \
-        not any(min(c.bbox.top for c in o.cells) > bottom for o in pt.tables if o is not t)
+    return not any(ln[0] > bottom and not _is_running(ln, pt.height, margin, "foot") for ln in pt.free_lines) \
+        and not any(min(c.bbox.top for c in o.cells) > bottom for o in pt.tables if o is not t)
 
 
 def _first_on_page(pt: PageTables, t: Table, margin: float) -> bool:
     """Nothing but a running header precedes ``t`` on its page."""
     top = min(c.bbox.top for c in t.cells)
-    limit = pt.height * margin
-    return not any(b < top and b > limit for _t, b, _s in pt.free_lines) and t is pt.tables[0]
+    return t is pt.tables[0] and \
+        not any(ln[1] < top and not _is_running(ln, pt.height, margin, "head") for ln in pt.free_lines)
 
 
 def _continues(prev: PageTables, a: Table, nxt: PageTables, b: Table, settings: ReconstructSettings) -> bool:
