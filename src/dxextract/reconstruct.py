@@ -395,35 +395,64 @@ def _repeated_header_rows(a: Table, b: Table) -> int:
     return best
 
 
+def _split_row(a: Table, b: Table, skip: int) -> bool:
+    """Does ``b``'s first body row continue ``a``'s last row (a row cut by the page break)?
+
+    Word processors split a tall row over pages; each part is drawn as a full row. The
+    continuation shows it: on the new page, most of the row's own cells are blank where
+    the cells above are filled (their text ended on the first page), and some are not.
+    """
+    last = a.n_rows - 1
+    own = [c for c in b.cells if c.r == skip and c.rowspan == 1]
+    if not own or skip >= b.n_rows:
+        return False
+    blank = [c for c in own if not c.text.strip()]
+    filled = [c for c in own if c.text.strip()]
+    if not filled or len(blank) * 2 < len(own):
+        return False
+    for c in blank:
+        above = a.cell_at(last, c.c)
+        if above is None or above.r + above.rowspan - 1 != last or not above.text.strip():
+            return False
+    return all(a.cell_at(last, c.c) is not None for c in filled)
+
+
 def _join(a: Table, b: Table) -> Table:
     """Append ``b`` (a continuation on the next page) to ``a``."""
     skip = _repeated_header_rows(a, b)
     header_rows = max(a.header_rows, skip)
-    offset = a.n_rows - skip
+    split = _split_row(a, b, skip)
+    offset = a.n_rows - skip - (1 if split else 0)
     cells = list(a.cells)
     last_row = a.n_rows - 1
-    merged_into: dict[int, int] = {}  # index in ``cells`` -> rows to add
+    grow: dict[int, int] = {}  # index in ``cells`` -> rows to add
     new_cells: list[Cell] = []
     for cell in b.cells:
         if cell.r < skip:
             continue
         moved = replace(cell, r=cell.r + offset)
-        if cell.r == skip and not cell.text.strip():
-            # an empty box at the top of a continuation: the rest of a merged cell cut by the
-            # page break, when the cell above it in ``a`` ends on the last row with the same columns
-            for i, above in enumerate(cells):
-                if (above.r + above.rowspan - 1 == last_row and above.c == cell.c
-                        and above.colspan == cell.colspan and above.text.strip()
-                        and (above.rowspan > 1 or cell.rowspan > 1)):
-                    merged_into[i] = cell.rowspan
-                    break
-            else:
-                new_cells.append(moved)
-            continue
+        if cell.r == skip:
+            above_i = next((i for i, k in enumerate(cells) if k.r + k.rowspan - 1 == last_row
+                            and k.c == cell.c and k.colspan == cell.colspan), None)
+            if above_i is not None and split:
+                # the rest of a row cut by the page break: its text joins the part above
+                above = cells[above_i]
+                if cell.text.strip():
+                    sep = "\n" if above.text.strip() else ""
+                    cells[above_i] = replace(above, text=above.text + sep + cell.text)
+                grow[above_i] = cell.rowspan - 1
+                continue
+            if (above_i is not None and not cell.text.strip() and cells[above_i].text.strip()
+                    and (cells[above_i].rowspan > 1 or cell.rowspan > 1)):
+                # an empty box at the top of a continuation: the rest of a merged cell cut
+                # by the page break
+                grow[above_i] = cell.rowspan
+                continue
         new_cells.append(moved)
-    for i, extra in merged_into.items():
+    for i, extra in grow.items():
         cells[i] = replace(cells[i], rowspan=cells[i].rowspan + extra)
-    return replace(a, cells=tuple(cells + new_cells), n_rows=a.n_rows + b.n_rows - skip,
+    n_rows = a.n_rows + b.n_rows - skip - (1 if split else 0)
+    return replace(a, cells=tuple(cells + new_cells), n_rows=n_rows,
                    header_rows=header_rows, pages=a.pages + tuple(p for p in b.pages if p not in a.pages))
 
 
