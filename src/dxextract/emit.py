@@ -71,7 +71,12 @@ def report_to_frames(report: Report, ocr: bool = False) -> dict[str, pd.DataFram
     return {name: _frame(rows, COLUMNS[name]) for name, rows in frames.items()}
 
 
+#: columns where an empty string means "no value" (written as an empty cell, read as null)
+_OPTIONAL = ("unit", "qualifier", "value", "label", "departments")
+
+
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    rows = [{k: (None if k in _OPTIONAL and v == "" else v) for k, v in r.items()} for r in rows]
     df = pd.DataFrame(rows)
     for col in columns:
         if col not in df.columns:

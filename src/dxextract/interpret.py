@@ -318,7 +318,9 @@ def read_kpi_panel(table: Table, profile: Profile, report_fy: int | None) -> lis
         raw_text = normalize_text(vcell.text)
         figs = parse_figures(raw_text)
         if not figs:
-            out.append(Kpi(report_fy, no, label, None, "", "", raw_text, vcell.page, table.table_id, vcell.bbox))
+            # a KPI printed as words: one row, no value; raw is its text on one line
+            out.append(Kpi(report_fy, no, label, None, "", "", one_line(raw_text), vcell.page,
+                           table.table_id, vcell.bbox))
         for f in figs:
             out.append(Kpi(report_fy, no, label, f.value, f.unit, f.qualifier, f.raw, vcell.page,
                            table.table_id, vcell.bbox))
@@ -417,7 +419,8 @@ def tables_to_report(tables: Sequence[Table], free_lines: Sequence[str],
             header_rows = _detail_roles(t, profile)[0] + 1
         elif kind in ("kpi_panel", "status_legend"):
             header_rows = 0
-        cells = tuple(replace(c, is_header=c.r < header_rows) for c in t.cells)
+        # every text the pipeline outputs is normalized (CONTRACT: look-alikes folded)
+        cells = tuple(replace(c, is_header=c.r < header_rows, text=normalize_text(c.text)) for c in t.cells)
         classified.append(replace(t, kind=kind, header_rows=header_rows, cells=cells))
     report.tables = classified
     for t in classified:

@@ -23,6 +23,7 @@ from .errors import NoTablesError
 from .extract import ExtractSettings, page_count, pdf_to_pages
 from .interpret import Report, tables_to_report
 from .model import Warning_
+from .normalize import check_cid
 from .profile import load_profile, schemas_dir
 from .reconstruct import ReconstructSettings, pages_to_tables
 
@@ -104,6 +105,9 @@ def process_pdf(pdf: Path, settings: IngestSettings | None = None,
     if not tables:
         raise NoTablesError(f"{pdf}: no tables found on any of {n_pages} page(s) "
                             "(dxextract reads ruled tables; is this the right file?)")
+    for t in tables:
+        for cell in t.cells:
+            check_cid(cell.text, f"{pdf.name}: page {cell.page}, table {t.table_id}, r{cell.r}c{cell.c}")
     first_lines = [text for pt in per_page[:2] for _t, _b, text in pt.free_lines]
     report = tables_to_report(tables, first_lines, load_profile(settings.profile))
     frames = report_to_frames(report, ocr=settings.ocr)
