@@ -124,6 +124,9 @@ _EXPLICIT: dict[str, str] = {
     "\u2011": "-",  # non-breaking hyphen
     "\ufe63": "-",  # small hyphen-minus
     "\u2015": "\u2014",  # ― horizontal bar → — em dash (identical in Japanese fonts)
+    # U+0336 (combining long stroke overlay) is what some CID fonts (reportlab HeiseiKakuGo)
+    # hand back for a printed — : a text layer never means it as a combining mark
+    "\u0336": "\u2014",
     "\u3000": " ",  # ideographic space
     "\t": " ",
     "\u00a0": " ",

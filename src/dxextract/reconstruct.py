@@ -155,7 +155,25 @@ def cluster_to_grid(cluster: Sequence[Segment], settings: ReconstructSettings) -
     ys = _snap_values([s.top for s in h], settings.snap)
     if len(xs) < settings.min_cols + 1 or len(ys) < settings.min_rows + 1:
         return None
+    ys = _open_ends(ys, v, settings)
     return Grid(tuple(xs), tuple(ys), h, v)
+
+
+def _open_ends(ys: list[float], v: Sequence[Segment], settings: ReconstructSettings) -> list[float]:
+    """Add a row the column rules draw but no horizontal rule closes.
+
+    Some producers leave a row that a page break cut open at the bottom (or top): the column
+    rules run on past the last horizontal rule. When most column rules do, that is a row.
+    """
+    out = list(ys)
+    reach = 2 * settings.snap
+    below = [s.bottom for s in v if s.bottom > ys[-1] + reach]
+    if len(below) * 2 > len(v):
+        out.append(min(below))
+    above = [s.top for s in v if s.top < ys[0] - reach]
+    if len(above) * 2 > len(v):
+        out.insert(0, max(above))
+    return out
 
 
 def _covered(segs: Sequence[Segment], pos: float, a: float, b: float, orient: str,
@@ -417,8 +435,41 @@ def _split_row(a: Table, b: Table, skip: int) -> bool:
     return all(a.cell_at(last, c.c) is not None for c in filled)
 
 
+def _peel_header(a: Table, b: Table) -> Table | None:
+    """``b`` with a repeated header removed from its first row, when no rule separates them.
+
+    A producer that splits a row over pages may print the repeated header and the row's
+    continuation in one ruled band: each first-row cell then reads «header» or «header\n
+    continuation». The header text is peeled off; what is left is ``b``'s first body row.
+    """
+    if a.n_rows < 2:
+        return None
+    header = {c.c: c for c in a.cells if c.r == 0 and c.rowspan == 1}
+    first = [c for c in b.cells if c.r == 0]
+    if not header or not first:
+        return None
+    peeled: dict[int, str] = {}
+    for cell in first:
+        h = header.get(cell.c)
+        if h is None or h.colspan != cell.colspan or not h.text.strip():
+            return None
+        if cell.text == h.text:
+            peeled[cell.c] = ""
+        elif cell.text.startswith(h.text + "\n"):
+            peeled[cell.c] = cell.text[len(h.text) + 1:]
+        else:
+            return None
+    if not any(peeled.values()):
+        return None  # a plain repeated header: the ordinary path handles it
+    cells = tuple(replace(c, text=peeled[c.c]) if c.r == 0 else c for c in b.cells)
+    return replace(b, cells=cells)
+
+
 def _join(a: Table, b: Table) -> Table:
     """Append ``b`` (a continuation on the next page) to ``a``."""
+    peeled = _peel_header(a, b)
+    if peeled is not None:
+        b = peeled
     skip = _repeated_header_rows(a, b)
     header_rows = max(a.header_rows, skip)
     split = _split_row(a, b, skip)
