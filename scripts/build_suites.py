@@ -36,7 +36,12 @@ UNITS = ["件", "人", "名", "回", "時間", "分", "秒", "日", "日間", "%
          "契約", "事業者", "アカウント", "枠", "割合", "点", "倍", "円", "千円", "万円", "課", "所",
          "台", "箇所", "ページ", "本", "部", "世帯", "団体", "館", "か所", "ヶ所", "回線", "件数"]
 AUDIT_CHECKS = ["rate", "hours_saved", "kpi_total", "kpi_same_figure", "row_total"]
-PERCENT_RANGE_ROWS = 'unit == "%" and qualifier != "前年比"'
+# GX Condition objects, serialized (string row conditions are deprecated since GX 1.9):
+# the 0..100 range applies where unit is % and the figure is not a year-on-year ratio.
+PERCENT_RANGE_ROWS = {"type": "and", "conditions": [
+    {"type": "comparison", "column": {"name": "unit"}, "operator": "==", "parameter": "%"},
+    {"type": "comparison", "column": {"name": "qualifier"}, "operator": "!=", "parameter": "前年比"},
+]}
 
 Exp = dict[str, Any]
 
@@ -202,8 +207,8 @@ def kpis() -> dict[str, Any]:
         gapless("kpi_no", []),
         *page_checks(),
         between("value", 0, None, "a KPI figure is not negative"),
-        between("value", 0, 100, "a percentage must lie in 0..100", row_condition=PERCENT_RANGE_ROWS,
-                condition_parser="pandas"),
+        between("value", 0, 100, "a percentage must lie in 0..100",
+                row_condition=PERCENT_RANGE_ROWS),
         helper("unit_with_value", "a KPI figure needs its unit", "required_with",
                column="unit", when="value"),
         helper("raw_with_value", "a KPI figure needs the raw text it was read from", "required_with",
@@ -266,8 +271,8 @@ def figures() -> dict[str, Any]:
         in_set("unit", UNITS, "unit must be in the figure vocabulary",
                value_set_from={"file": "figure_vocabulary.json", "key": "units", "mode": "extend"}),
         between("value", 0, None, "a measured figure is not negative"),
-        between("value", 0, 100, "a percentage must lie in 0..100", row_condition=PERCENT_RANGE_ROWS,
-                condition_parser="pandas"),
+        between("value", 0, 100, "a percentage must lie in 0..100",
+                row_condition=PERCENT_RANGE_ROWS),
         helper("row_exists", "the figure's row (strategy_no, measure_no, seq) must exist in "
                "initiatives.csv", "exists_in", columns=["strategy_no", "measure_no", "seq"],
                file="initiatives.csv"),

@@ -388,20 +388,22 @@ class _Runner:
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self.gx = gx
+        self.docs_dir = docs_dir
+        # the context logs its temp docs folder at INFO on creation and on config changes
         with _quiet_gx():
             self.context = gx.get_context(mode="ephemeral")
-        # tqdm bars on every run are noise on a terminal and in CI logs
-        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-        self.source = self.context.data_sources.add_pandas("dxextract")
-        self.docs_dir = docs_dir
-        if docs_dir is not None:
-            docs_dir.mkdir(parents=True, exist_ok=True)
-            self.context.add_data_docs_site(site_name="dxextract", site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                  "base_directory": str(docs_dir)},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            })
+            # tqdm bars on every run are noise on a terminal and in CI logs
+            self.context.variables.progress_bars = ProgressBarsConfig(globally=False,
+                                                                      metric_calculations=False)
+            self.source = self.context.data_sources.add_pandas("dxextract")
+            if docs_dir is not None:
+                docs_dir.mkdir(parents=True, exist_ok=True)
+                self.context.add_data_docs_site(site_name="dxextract", site_config={
+                    "class_name": "SiteBuilder",
+                    "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                      "base_directory": str(docs_dir)},
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                })
 
     def run(self, name: str, df: pd.DataFrame, expectations: list[Any]) -> Any:
         gx = self.gx
