@@ -91,6 +91,8 @@ class Cell:
     page: int
     bbox: BBox
     is_header: bool = False
+    #: bottom of the cell's last text line (None: no text); tells a cut cell from a finished one
+    text_bottom: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .celltext import TextSettings, cell_padding, chars_to_cell_text, chars_to_lines
+from .celltext import _MARKER, TextSettings, cell_padding, chars_to_cell_text, chars_to_lines
 from .model import BBox, Cell, Char, Page, Segment, Table
 
 
@@ -269,7 +269,8 @@ def grid_to_cells(grid: Grid, page: Page, chars: Sequence[Char], settings: Recon
     # one padding for the table: the producer uses the same for every cell
     table_pad = min(pads) if pads else None
     return [Cell(r=r, c=c, rowspan=rs, colspan=cs, page=page.number, bbox=box,
-                 text=chars_to_cell_text(inside, box, settings.text, table_pad))
+                 text=chars_to_cell_text(inside, box, settings.text, table_pad),
+                 text_bottom=max((ch.bottom for ch in inside if ch.text.strip()), default=None))
             for r, c, rs, cs, box, inside in placed]
 
 
@@ -465,6 +466,27 @@ def _peel_header(a: Table, b: Table) -> Table | None:
     return replace(b, cells=cells)
 
 
+def _cut_text(above: Cell, cell: Cell) -> bool:
+    """Was ``above``'s text cut by the page break and carried on in ``cell``?
+
+    Only for merged cells (a span of rows on either side), when the first part's text runs
+    to the bottom of its box (a finished text leaves room below it) and the carried part
+    does not begin a new entry with a marker.
+    """
+    if not (above.rowspan > 1 or cell.rowspan > 1) or not above.text.strip() or not cell.text.strip():
+        return False
+    if above.text_bottom is None or above.bbox.bottom - above.text_bottom > 12.0:
+        return False
+    return not _MARKER.match(cell.text.lstrip())
+
+
+def _carry_joiner(left: str, right: str) -> str:
+    """Text carried over a page break joins like a wrapped line unless a sentence ended."""
+    if _MARKER.match(right.lstrip()) or left.rstrip().endswith(("。", "！", "？")):
+        return "\n"
+    return ""
+
+
 def _join(a: Table, b: Table) -> Table:
     """Append ``b`` (a continuation on the next page) to ``a``."""
     peeled = _peel_header(a, b)
@@ -497,6 +519,13 @@ def _join(a: Table, b: Table) -> Table:
                     and (cells[above_i].rowspan > 1 or cell.rowspan > 1)):
                 # an empty box at the top of a continuation: the rest of a merged cell cut
                 # by the page break
+                grow[above_i] = cell.rowspan
+                continue
+            if above_i is not None and _cut_text(cells[above_i], cell):
+                # a merged cell whose text a word processor carried over the page break
+                above = cells[above_i]
+                cells[above_i] = replace(above, text=above.text + _carry_joiner(above.text, cell.text)
+                                         + cell.text)
                 grow[above_i] = cell.rowspan
                 continue
         new_cells.append(moved)
