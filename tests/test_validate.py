@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pandas as pd
@@ -189,3 +190,12 @@ def test_grid_overlap_and_hole_are_named() -> None:
 def test_data_docs_smoke(truth: dict[str, dict[str, pd.DataFrame]], tmp_path: Path) -> None:
     validate_outputs({"kpis.csv": truth["kasama_dx_r5"]["kpis.csv"]}, docs_dir=tmp_path / "docs")
     assert (tmp_path / "docs" / "index.html").exists()
+
+
+def test_gx_says_nothing_below_warning(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    kpis = pd.DataFrame({"report_fy": [2023], "kpi_no": [1], "label": ["x"], "value": [1.0],
+                         "unit": ["件"], "qualifier": [None], "raw": ["1件"], "page": [1]})
+    assert validate_outputs({"kpis.csv": kpis}).empty
+    assert [r.getMessage() for r in caplog.records
+            if r.name.startswith("great_expectations") and r.levelno < logging.WARNING] == []

@@ -51,14 +51,23 @@ def default_suites_dir() -> Path:
 
 @contextmanager
 def _quiet_gx(level: int = logging.WARNING) -> Iterator[None]:
-    """GX logs its temp folder at INFO and tracebacks of dropped expectations at ERROR."""
-    logger = logging.getLogger(_GX_LOGGER)
-    old = logger.level
-    logger.setLevel(level)
+    """GX logs at INFO from import on, its temp folder at INFO (on a module logger whose level
+    it sets to INFO itself), and tracebacks of dropped expectations at ERROR."""
+    top = logging.getLogger(_GX_LOGGER)
+    saved = {top: top.level}
+    top.setLevel(level)
     try:
+        import great_expectations  # noqa: F401 - creates the module loggers quieted below
+
+        for name, lg in list(logging.Logger.manager.loggerDict.items()):
+            if (name.startswith(_GX_LOGGER + ".") and isinstance(lg, logging.Logger)
+                    and lg.level and lg.level < level):
+                saved[lg] = lg.level
+                lg.setLevel(level)
         yield
     finally:
-        logger.setLevel(old)
+        for lg, lvl in saved.items():
+            lg.setLevel(lvl)
 
 
 def _resolve_value_sets(data: dict[str, Any], suites_dir: Path) -> None:
@@ -549,6 +558,12 @@ def validate_outputs(frames: dict[str, pd.DataFrame], *, suites_dir: Path | None
 
     Raises :class:`SuiteLoadError` when a suite file cannot be loaded in full.
     """
+    # GX logs at INFO from import on (docs decorators, temp folders): quiet for the whole call
+    with _quiet_gx():
+        return _validate(frames, suites_dir, docs_dir)
+
+
+def _validate(frames: Frames, suites_dir: Path | None, docs_dir: Path | None) -> pd.DataFrame:
     suites = load_suites(suites_dir)
     runner = _Runner(docs_dir)
     rows: list[dict[str, Any]] = []
