@@ -217,10 +217,29 @@ def classify_table(table: Table, profile: Profile) -> str:
             return "status_matrix"
     if _detail_roles(table, profile)[0] >= 0:
         return "detail"
-    labels = [t for t in texts if profile.kpi_label.match(t)]
-    if len(labels) >= profile.kind_setting("kpi_panel", "min_labels", 3):
+    if _is_kpi_panel(table, profile):
         return "kpi_panel"
     return "other"
+
+
+def _is_kpi_panel(table: Table, profile: Profile) -> bool:
+    """Numbered labels (①…) spread over several columns, most with a value printed under them.
+
+    A list of numbered items stacked in one column (an item list, a matrix without years)
+    is not a KPI panel: the cell under each of its labels is the next label.
+    """
+    labels = [c for c in table.cells if profile.kpi_label.match(normalize_text(c.text).strip())]
+    if len(labels) < profile.kind_setting("kpi_panel", "min_labels", 3):
+        return False
+    if len({c.c for c in labels}) < 2:
+        return False
+    with_value = 0
+    for cell in labels:
+        below = table.cell_at(cell.r + cell.rowspan, cell.c)
+        if below is not None and below.text.strip() and not profile.kpi_label.match(
+                normalize_text(below.text).strip()):
+            with_value += 1
+    return with_value * 2 > len(labels)
 
 
 # --- readers per kind -----------------------------------------------------------------------------
