@@ -104,6 +104,11 @@ def _join_chars(chars: list[Char], settings: TextSettings) -> str:
     return "".join(parts)
 
 
+def begins_with_marker(text: str) -> bool:
+    """Does ``text`` begin with a bullet or numbering marker (an entry the author began)?"""
+    return bool(_MARKER.match(text.lstrip()))
+
+
 def _first_unit_width(line: Line, kinsoku: bool = True) -> float:
     """Width of what the line breaker had to move as one piece to begin ``line``."""
     chars = [c for c in line.chars if c.text.strip()]

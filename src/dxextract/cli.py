@@ -84,8 +84,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Every PDF under ``raw/`` into ``normalized/<lg_code>_<report_fy>/``, skipping unchanged ones."""
-    from .pipeline import IngestSettings, Outputs, outputs_to_files, process_pdf, sha256_bytes
     from .emit import write_folder
+    from .pipeline import IngestSettings, Outputs, outputs_to_files, process_pdf, sha256_bytes
 
     raw, base = Path(args.raw), Path(args.out)
     pdfs = sorted(p for p in raw.rglob("*") if p.suffix.lower() == ".pdf")

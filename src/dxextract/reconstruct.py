@@ -13,11 +13,10 @@ Public entry point: :func:`pages_to_tables`.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .celltext import _MARKER, TextSettings, cell_padding, chars_to_cell_text, chars_to_lines
+from .celltext import TextSettings, begins_with_marker, cell_padding, chars_to_cell_text, chars_to_lines
 from .model import BBox, Cell, Char, Page, Segment, Table
 
 
@@ -477,12 +476,12 @@ def _cut_text(above: Cell, cell: Cell) -> bool:
         return False
     if above.text_bottom is None or above.bbox.bottom - above.text_bottom > 12.0:
         return False
-    return not _MARKER.match(cell.text.lstrip())
+    return not begins_with_marker(cell.text)
 
 
 def _carry_joiner(left: str, right: str) -> str:
     """Text carried over a page break joins like a wrapped line unless a sentence ended."""
-    if _MARKER.match(right.lstrip()) or left.rstrip().endswith(("。", "！", "？")):
+    if begins_with_marker(right) or left.rstrip().endswith(("。", "！", "？")):
         return "\n"
     return ""
 
