@@ -1,0 +1,128 @@
+"""Recognizers of the report layer, the emitter's folder handling, `dxextract run`, a long PDF."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from dxextract.emit import frame_to_csv, write_folder
+from dxextract.errors import OutputExistsError
+from dxextract.interpret import classify_table, departments_of, one_line, read_number
+from dxextract.model import BBox, Cell, Table
+from dxextract.profile import load_profile
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("①デジタル能力", 1), ("⑳", 20), ("(2) 行政手続き", 2), ("（３）", 3), ("基本戦略4. デジタル", 4),
+    ("基本戦略５", 5), ("なし", None),
+])
+def test_read_number(text: str, number: int | None) -> None:
+    assert read_number(text) == number
+
+
+def test_one_line_joins_breaks_like_wrapping() -> None:
+    assert one_line("③ ITパスポート\n(国家資格)の合格者") == "③ ITパスポート(国家資格)の合格者"
+    assert one_line("BPR\nsystem") == "BPR system"
+
+
+def grid(rows: list[list[str]]) -> Table:
+    cells = tuple(Cell(r, c, 1, 1, text, 1, BBox(c * 50, r * 20, c * 50 + 50, r * 20 + 20))
+                  for r, row in enumerate(rows) for c, text in enumerate(row))
+    return Table("t01", cells, len(rows), len(rows[0]), 0, (1,))
+
+
+def test_tables_are_recognized_by_content() -> None:
+    p = load_profile()
+    matrix = grid([["", "", "令和6年度", "令和7年度"], ["(1) 推進", "①項目", "○", "—"], ["", "②項目", "▲", "—"]])
+    assert classify_table(matrix, p) == "status_matrix"
+    detail = grid([["施策", "令和6年度の取り組み", "状況", "令和7年度の予定"], ["(1) 推進", "a", "b", "c"]])
+    assert classify_table(detail, p) == "detail"
+    legend = grid([["凡例", "取り組みが進行中の項目", "〇"], ["", "取り組みが遅れている項目", "▲"]])
+    assert classify_table(legend, p) == "status_legend"
+    panel = grid([["① 削減時間", "② 合格者", "③ 講座"], ["8,411時間以上", "8人", "14,769回"]])
+    assert classify_table(panel, p) == "kpi_panel"
+    numbered_list = grid([["①窓口", "市民課"], ["②決済", "会計課"], ["③契約", "契約検査課"]])
+    assert classify_table(numbered_list, p) == "other"
+    # a year header wrapped by a narrow column is still a year header
+    wrapped = grid([["", "令和6年\n度", "令和7年\n度"], ["①項目", "取り下\nげ", "—"]])
+    assert classify_table(wrapped, p) == "status_matrix"
+
+
+def test_departments_are_parenthesized_names_of_offices() -> None:
+    p = load_profile()
+    assert departments_of("一元化を進めた。\n（資源循環課 健康医療政策課 こども政策課）", p) == \
+        ("資源循環課", "健康医療政策課", "こども政策課")
+    assert departments_of("平均点19.1点（40点満点）", p) == ()
+
+
+def test_write_folder_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(OutputExistsError, match="--force"):
+        write_folder(out, {"a.csv": b"x\n"}, {}, force=False)
+    assert (out / "notes.txt").read_text() == "mine"
+    write_folder(out, {"a.csv": b"x\n"}, {}, force=True)
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv", "manifest.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"], "no temporary folder left behind"
+
+
+def test_csv_numbers_are_plain() -> None:
+    import pandas as pd
+
+    df = pd.DataFrame({"value": [8411.0, 9.7, None], "unit": ["時間", "%", None]})
+    assert frame_to_csv(df).decode() == "value,unit\n8411,時間\n9.7,%\n,\n"
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    return subprocess.run([sys.executable, "-m", "dxextract", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_run_ingests_raw_and_skips_unchanged(tmp_path: Path) -> None:
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "kasama_dx_r5.pdf").write_bytes((REPO / "raw" / "kasama_dx_r5.pdf").read_bytes())
+    first = _cli("run", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "normalized" / "082163_2023" / "manifest.json").exists()
+    second = _cli("run", cwd=tmp_path)
+    assert second.returncode == 0 and "unchanged" in second.stderr
+
+
+def _long_pdf(path: Path, pages: int) -> None:
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), invariant=1)
+    for p in range(pages):
+        for i in range(6):
+            c.line(50, 700 - 30 * i, 450, 700 - 30 * i)
+        for x in (50, 250, 450):
+            c.line(x, 700, x, 550)
+        for i in range(5):
+            c.drawString(60, 680 - 30 * i, f"row {p}-{i}")
+            c.drawString(260, 680 - 30 * i, str(p * 10 + i))
+        c.showPage()
+    c.save()
+
+
+def test_a_long_pdf_finishes_in_bounded_memory(tmp_path: Path) -> None:
+    """Hundreds of pages: the per-page stages keep no page's characters once it is done."""
+    from dxextract.pipeline import IngestSettings, process_pdf
+
+    pdf = tmp_path / "long.pdf"
+    _long_pdf(pdf, 300)
+    tracemalloc.start()
+    out = process_pdf(pdf, IngestSettings(validate=False))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert out.manifest["pages"] == 300
+    assert len(out.frames["tables.csv"]) >= 300 * 10
+    assert peak < 400 * 2**20, f"peak {peak / 2**20:.0f} MiB"
