@@ -126,3 +126,32 @@ def test_a_long_pdf_finishes_in_bounded_memory(tmp_path: Path) -> None:
     assert out.manifest["pages"] == 300
     assert len(out.frames["tables.csv"]) >= 300 * 10
     assert peak < 400 * 2**20, f"peak {peak / 2**20:.0f} MiB"
+
+
+def _table_pdf(path: Path, texts: list[str]) -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("HeiseiKakuGo-W5"))
+    c = canvas.Canvas(str(path), invariant=1)
+    c.setFont("HeiseiKakuGo-W5", 10)
+    top, n = 700, len(texts)
+    for i in range(n + 1):
+        c.line(50, top - 30 * i, 450, top - 30 * i)
+    for x in (50, 250, 450):
+        c.line(x, top, x, top - 30 * n)
+    for i, t in enumerate(texts):
+        c.drawString(60, top - 30 * i - 20, t)
+        c.drawString(260, top - 30 * i - 20, str(i))
+    c.save()
+
+
+def test_a_word_mixing_japanese_and_cyrillic_is_warned_with_its_page_and_cell(tmp_path: Path) -> None:
+    from dxextract.pipeline import IngestSettings, process_pdf
+
+    pdf = tmp_path / "mixed.pdf"
+    _table_pdf(pdf, ["デジタルデバйド対策", "市民サービス"])
+    out = process_pdf(pdf, IngestSettings(validate=False))
+    warned = [w for w in out.manifest["warnings"] if "Cyrillic" in w]
+    assert len(warned) == 1 and "page 1" in warned[0] and "r0c0" in warned[0], out.manifest["warnings"]

@@ -23,7 +23,7 @@ from .errors import NoTablesError
 from .extract import ExtractSettings, page_count, pdf_to_pages
 from .interpret import Report, tables_to_report
 from .model import Warning_
-from .normalize import check_cid
+from .normalize import check_cid, mixed_script_words
 from .profile import load_profile, schemas_dir
 from .reconstruct import ReconstructSettings, pages_to_tables
 
@@ -105,15 +105,22 @@ def process_pdf(pdf: Path, settings: IngestSettings | None = None,
     if not tables:
         raise NoTablesError(f"{pdf}: no tables found on any of {n_pages} page(s) "
                             "(dxextract reads ruled tables; is this the right file?)")
+    text_warnings: list[Warning_] = []
     for t in tables:
         for cell in t.cells:
-            check_cid(cell.text, f"{pdf.name}: page {cell.page}, table {t.table_id}, r{cell.r}c{cell.c}")
+            where = f"{pdf.name}: page {cell.page}, table {t.table_id}, r{cell.r}c{cell.c}"
+            check_cid(cell.text, where)
+            for word in mixed_script_words(cell.text):
+                text_warnings.append(Warning_(
+                    f"page {cell.page}, table {t.table_id}, r{cell.r}c{cell.c}: {word!r} mixes Japanese "
+                    "with Cyrillic/Greek letters (a text-layer look-alike?); kept as printed",
+                    cell.page, t.table_id))
     first_lines = [text for pt in per_page[:2] for _t, _b, text in pt.free_lines]
     report = tables_to_report(tables, first_lines, load_profile(settings.profile))
     frames = report_to_frames(report, ocr=settings.ocr)
     frames["audit.csv"] = _audit(frames)
     municipality, lg_code = lg_code_of(first_lines)
-    warnings = list(report.warnings)
+    warnings = text_warnings + list(report.warnings)
     manifest: dict[str, Any] = {
         "source": pdf.name,
         "sha256": sha256_bytes(pdf),
