@@ -1,0 +1,583 @@
+"""Tables ruled with horizontal lines only: structure from the rules and the text alignment.
+
+Word processors and LaTeX-booktabs print tables with no vertical lines and no box: a rule
+above and below the table, often one under each row (interrupted where a merged cell runs
+across it), sometimes only one under the header. The chain, each step inspectable:
+
+``page_to_rules`` (long horizontal rules outside the areas already taken) ->
+``rules_to_regions`` (rules stacked with the same x-extent, one region per table; a rule
+that covers only part of the width belongs when it shares an end with the table) ->
+``region_to_columns`` (column separators: x ranges that (nearly) no printed line of the
+region crosses; a merged header crossing a gap in one line does not kill it) ->
+``region_to_rows`` (one row per band between rules; a band that holds several text rows,
+visible as paragraph gaps in some columns, is split at them) ->
+``region_to_cells`` (elementary cells merged where no rule or no gap separates them).
+
+Public entry point: :func:`hrule_tables`. Coordinates: PDF points, top-left origin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .celltext import TextSettings, cell_padding, chars_to_cell_text, chars_to_lines
+from .errors import SettingsError
+from .model import BBox, Cell, Char, Page, Segment
+
+
+@dataclass(frozen=True)
+class AlignSettings:
+    """Tolerances of the horizontal-rules table finder, in PDF points unless said otherwise."""
+
+    #: a horizontal rule shorter than this is not a table rule (underline of a word, tick)
+    min_rule_length: float = 60.0
+    #: rule ends closer than this are the same x (the table's left or right edge)
+    end_tolerance: float = 3.0
+    #: rules whose y differ by less than this are one row boundary (double rules, thick rules)
+    snap: float = 3.0
+    #: collinear rules with a gap up to this are one rule
+    join_gap: float = 2.5
+    #: a table needs at least this many rules (top, one inside, bottom)
+    min_rules: int = 3
+    #: a table needs at least this many columns
+    min_cols: int = 2
+    #: share of the printed lines that may cross a column gap (merged headers, wide text)
+    max_cross_share: float = 0.5
+    #: a column gap is at least this wide, in font sizes (word spaces are narrower)
+    min_gap_em: float = 0.45
+    #: a rule separates two cells when it covers this share of their common edge
+    cover: float = 0.6
+    #: an empty band thinner than this between two rules separates two tables (a spacer)
+    spacer_height: float = 9.0
+    #: in a band, a gap between a column's lines wider than the usual line gap plus this
+    #: (× font size) ends a row (cell padding); the band is then split into several rows
+    row_gap_em: float = 0.35
+    #: share of the text rows that must have text in at least two columns
+    min_multi_share: float = 0.5
+    #: areas in ``taken`` are grown by this before rules and chars are ignored
+    taken_margin: float = 2.0
+    text: TextSettings = field(default_factory=TextSettings)
+
+    def __post_init__(self) -> None:
+        for key in ("min_rule_length", "end_tolerance", "snap", "join_gap", "min_gap_em",
+                    "spacer_height", "row_gap_em", "taken_margin"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise SettingsError(f"AlignSettings.{key}: expected a number >= 0, got {value!r}")
+        for key in ("min_rules", "min_cols"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+                raise SettingsError(f"AlignSettings.{key}: expected an integer >= 2, got {value!r}")
+        for key in ("max_cross_share", "cover", "min_multi_share"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+                raise SettingsError(f"AlignSettings.{key}: expected a number in [0, 1], got {value!r}")
+        if self.cover == 0:
+            raise SettingsError("AlignSettings.cover: expected 0 < cover <= 1, got 0")
+
+
+@dataclass(frozen=True)
+class Region:
+    """The rules of one table: its x-extent and its rules (full width or sharing an end)."""
+
+    x0: float
+    x1: float
+    rules: tuple[Segment, ...]
+
+    @property
+    def top(self) -> float:
+        return self.rules[0].top
+
+    @property
+    def bottom(self) -> float:
+        return self.rules[-1].top
+
+    @property
+    def bbox(self) -> BBox:
+        return BBox(self.x0, self.top, self.x1, self.bottom)
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A column separator: the free x range and the cell boundary chosen inside it."""
+
+    x0: float
+    x1: float
+    boundary: float
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+def _inside(x: float, y: float, box: BBox, margin: float) -> bool:
+    return box.x0 - margin <= x <= box.x1 + margin and box.top - margin <= y <= box.bottom + margin
+
+
+def _overlaps(seg: Segment, box: BBox, margin: float) -> bool:
+    return (box.top - margin <= seg.top <= box.bottom + margin
+            and seg.x0 < box.x1 + margin and seg.x1 > box.x0 - margin)
+
+
+def page_to_rules(page: Page, taken: Sequence[BBox], settings: AlignSettings) -> list[Segment]:
+    """Long horizontal rules of the page outside ``taken``, collinear pieces joined, top to bottom."""
+    segs = [s for s in page.segments if s.orientation == "h"
+            and not any(_overlaps(s, b, settings.taken_margin) for b in taken)]
+    segs.sort(key=lambda s: (s.top, s.x0))
+    rows: list[list[Segment]] = []
+    for s in segs:
+        if rows and abs(s.top - rows[-1][0].top) <= 0.75:
+            rows[-1].append(s)
+        else:
+            rows.append([s])
+    out: list[Segment] = []
+    for row in rows:
+        y = sum(s.top for s in row) / len(row)
+        merged: list[list[float]] = []
+        for s in sorted(row, key=lambda s: s.x0):
+            if merged and s.x0 <= merged[-1][1] + settings.join_gap:
+                merged[-1][1] = max(merged[-1][1], s.x1)
+            else:
+                merged.append([s.x0, s.x1])
+        out += [Segment("h", a, y, b, y) for a, b in merged if b - a >= settings.min_rule_length]
+    return out
+
+
+def _chars_in(chars: Sequence[Char], x0: float, top: float, x1: float, bottom: float) -> list[Char]:
+    return [c for c in chars if x0 <= c.xc <= x1 and top <= c.yc <= bottom and c.text.strip()]
+
+
+def _attaches(rules: list[Segment], x0: float, x1: float, rule: Segment, chars: Sequence[Char],
+              settings: AlignSettings) -> bool:
+    """May ``rule`` continue the table whose rules so far are ``rules`` (extent x0..x1)?"""
+    tol = settings.end_tolerance
+    if rule.x0 < x0 - tol or rule.x1 > x1 + tol:
+        return False
+    left, right = abs(rule.x0 - x0) <= tol, abs(rule.x1 - x1) <= tol
+    last = rules[-1].top
+    if abs(rule.top - last) <= settings.snap:
+        return True  # another piece of the same row boundary
+    if not (left or right):
+        return False
+    band = _chars_in(chars, x0, last, x1, rule.top)
+    if not band and rule.top - last < settings.spacer_height:
+        return False  # a spacer between two tables
+    if left and right:
+        return True
+    # A rule that covers part of the width is a row boundary interrupted by merged cells: the
+    # row above it has text in the ruled part, and no earlier row's text crosses its open end.
+    if not _chars_in(chars, rule.x0, last, rule.x1, rule.top):
+        return False
+    end = rule.x1 if left else rule.x0
+    ys = [r.top for r in rules] + [rule.top]
+    bands = [(a, b) for a, b in zip(ys, ys[1:], strict=False) if b - a > settings.snap]
+    crossed = sum(1 for a, b in bands
+                  if any(c.x0 + 0.5 < end < c.x1 - 0.5 for c in _chars_in(chars, x0, a, x1, b)))
+    return crossed <= settings.max_cross_share * max(1, len(bands))
+
+
+def rules_to_regions(rules: Sequence[Segment], chars: Sequence[Char],
+                     settings: AlignSettings) -> list[Region]:
+    """Group rules into table regions: stacked rules with the table's x-extent or sharing an end."""
+    regions: list[Region] = []
+    cur: list[Segment] = []
+    x0 = x1 = 0.0
+
+    def close() -> None:
+        tol = settings.end_tolerance
+        full = [i for i, r in enumerate(cur) if abs(r.x0 - x0) <= tol and abs(r.x1 - x1) <= tol]
+        if not full:
+            return
+        kept = cur
+        n = len({round(r.top / settings.snap) for r in kept})
+        ys = sorted({r.top for r in kept})
+        distinct = [y for i, y in enumerate(ys) if i == 0 or y - ys[i - 1] > settings.snap]
+        if n >= settings.min_rules and len(distinct) >= settings.min_rules:
+            regions.append(Region(x0, x1, tuple(kept)))
+
+    for rule in rules:
+        if cur and _attaches(cur, x0, x1, rule, chars, settings):
+            cur.append(rule)
+            continue
+        if cur:
+            close()
+        cur, x0, x1 = [rule], rule.x0, rule.x1
+    if cur:
+        close()
+    return regions
+
+
+# --- columns ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """Chars of one printed line that follow each other closely: a piece of one cell's text."""
+
+    x0: float
+    x1: float
+    text: str
+
+
+def _runs(chars: Sequence[Char], min_gap: float) -> list[Run]:
+    """Runs of one printed line: chars closer than ``min_gap`` and not overlapping join."""
+    out: list[list[Char]] = []
+    for c in sorted((c for c in chars if c.text.strip()), key=lambda c: c.x0):
+        # glyphs that overlap are two texts colliding (hanging punctuation), not one run
+        if out and -1.0 <= c.x0 - max(k.x1 for k in out[-1]) < min_gap:
+            out[-1].append(c)
+        else:
+            out.append([c])
+    return [Run(g[0].x0, max(k.x1 for k in g), "".join(k.text for k in g)) for g in out]
+
+
+def _median(values: Sequence[float], default: float) -> float:
+    v = sorted(values)
+    return v[len(v) // 2] if v else default
+
+
+def _intervals(flags: Sequence[bool], x0: float, step: float) -> list[tuple[float, float, int, int]]:
+    """Maximal runs of True as (x from, x to, first index, last index)."""
+    out = []
+    i, n = 0, len(flags)
+    while i < n:
+        if not flags[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and flags[j]:
+            j += 1
+        out.append((x0 + i * step, x0 + (j - 1) * step, i, j - 1))
+        i = j
+    return out
+
+
+def region_to_columns(region: Region, chars: Sequence[Char], settings: AlignSettings) -> list[Gap]:
+    """Column separators of a region from the text alignment of its rows and its rules.
+
+    Each band between two rules covers x ranges with its text. A separator is an x range, at
+    least ``min_gap_em`` wide, between text: one that no band covers (a column may hold text in
+    a single row: a merged cell), or one that at most ``max_cross_share`` of the bands cover
+    (a merged header or a wide text crossing it in a few rows must not remove a column).
+    An end of a rule that covers only part of the width is a column boundary too.
+    """
+    size = _median([c.size for c in chars], 9.0)
+    min_gap = settings.min_gap_em * size
+    ys = _rule_ys(region, settings)
+    step = 0.5
+    n = int((region.x1 - region.x0) / step) + 1
+    count = [0] * n
+    n_bands = 0
+    lines: list[list[Run]] = []
+    for a, b in zip(ys, ys[1:], strict=False):
+        band = _chars_in(chars, region.x0 - 1.0, a, region.x1 + 1.0, b)
+        if not band:
+            continue
+        n_bands += 1
+        hit = [False] * n
+        for ln in chars_to_lines(band, settings.text):
+            lines.append(_runs(ln.chars, min_gap))
+            for run in lines[-1]:
+                ra, rb = run.x0, run.x1
+                for i in range(max(0, int((ra - region.x0) / step)),
+                               min(n, int((rb - region.x0) / step) + 1)):
+                    hit[i] = True
+        for i, h in enumerate(hit):
+            count[i] += h
+    if not n_bands:
+        return []
+    allowed = int(settings.max_cross_share * n_bands)
+    pad = max(0.0, min(c.x0 for c in chars) - region.x0)
+    ends = sorted({e for r in region.rules for e in (r.x0, r.x1)
+                   if region.x0 + settings.end_tolerance < e < region.x1 - settings.end_tolerance})
+    found: list[tuple[float, float]] = []
+    for _g0, _g1, i, j in _intervals([k <= allowed for k in count], region.x0, step):
+        if i == 0 or j == n - 1:
+            continue  # the free margins at both ends are padding, not separators
+        # the separator is the part of the free range that the fewest bands cross
+        low = min(count[i:j + 1])
+        valleys = _intervals([count[k] == low if i <= k <= j else False for k in range(n)], region.x0, step)
+        v0, v1, _a, _b = max(valleys, key=lambda v: v[1] - v[0])
+        # with one or two rows there is no alignment to see: an untouched range is enough
+        if v1 - v0 >= min_gap and ((low == 0 and n_bands <= 2) or _supported(v0, v1, lines)):
+            found.append((v0, v1))
+    gaps: list[Gap] = []
+    for g0, g1 in sorted(found):
+        inner = [e for e in ends if g0 - 1.5 <= e <= g1 + 1.5]
+        boundary = inner[0] if inner else max(g0 + (g1 - g0) / 2, g1 - min(pad, 6.0))
+        gaps.append(Gap(g0, g1, boundary))
+    for e in ends:
+        if not any(g.x0 - 1.5 <= e <= g.x1 + 1.5 for g in gaps):
+            gaps.append(Gap(e, e, e))  # a rule end where text runs across: a merged cell
+    return sorted(gaps, key=lambda g: g.boundary)
+
+
+def _supported(g0: float, g1: float, lines: Sequence[Sequence[Run]]) -> bool:
+    """Does the text beside a free x range line up as a column edge?
+
+    A real column boundary has, in at least two printed lines with different texts, text that
+    starts at the same x right of it (left-aligned), ends at the same x left of it
+    (right-aligned), or is centred on the same x as the text that bounds the range (centred).
+    A range that is free only because some cells hold short text has none of these; one
+    text repeated in several rows proves nothing.
+    """
+    starts: list[Run] = []
+    ends: list[Run] = []
+    for runs in lines:
+        if any(r.x0 < g0 + 0.5 and r.x1 > g1 - 0.5 for r in runs):
+            continue  # crosses the range (a merged cell)
+        right = [r for r in runs if r.x0 >= g1 - 0.5]
+        left = [r for r in runs if r.x1 <= g0 + 0.5]
+        if right:
+            starts.append(min(right, key=lambda r: r.x0))
+        if left:
+            ends.append(max(left, key=lambda r: r.x1))
+    tol = 1.0
+
+    def distinct(runs: list[Run]) -> bool:
+        return len({r.text for r in runs}) >= 2
+
+    if distinct([r for r in starts if abs(r.x0 - g1) <= tol]) or \
+            distinct([r for r in ends if abs(r.x1 - g0) <= tol]):
+        return True
+    for side, bounding in ((starts, [r for r in starts if abs(r.x0 - g1) <= 0.75]),
+                           (ends, [r for r in ends if abs(r.x1 - g0) <= 0.75])):
+        for r in bounding:
+            centre = (r.x0 + r.x1) / 2
+            if distinct([q for q in side if abs((q.x0 + q.x1) / 2 - centre) <= 1.5]):
+                return True
+    return False
+
+
+def _rule_ys(region: Region, settings: AlignSettings) -> list[float]:
+    ys: list[float] = []
+    for y in sorted(r.top for r in region.rules):
+        if not ys or y - ys[-1] > settings.snap:
+            ys.append(y)
+    return ys
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+
+def _blocks(chars: Sequence[Char], row_gap: float, settings: AlignSettings) -> list[tuple[float, float]]:
+    """Vertical extents of a column's text blocks: lines closer than ``row_gap`` are one block."""
+    out: list[list[float]] = []
+    for ln in chars_to_lines(chars, settings.text):
+        top = min(c.top for c in ln.chars)
+        bottom = max(c.bottom for c in ln.chars)
+        if out and top - out[-1][1] <= row_gap:
+            out[-1][1] = max(out[-1][1], bottom)
+        else:
+            out.append([top, bottom])
+    return [(a, b) for a, b in out]
+
+
+def _line_gap(chars: Sequence[Char], xs: Sequence[float], ys: Sequence[float],
+              settings: AlignSettings) -> float | None:
+    """The usual gap between consecutive lines of one cell (wrapping), over the region."""
+    gaps: list[float] = []
+    for a, b in zip(ys, ys[1:], strict=False):
+        for c0, c1 in zip(xs, xs[1:], strict=False):
+            lines = chars_to_lines(_chars_in(chars, c0, a, c1, b), settings.text)
+            for p, q in zip(lines, lines[1:], strict=False):
+                gaps.append(min(c.top for c in q.chars) - max(c.bottom for c in p.chars))
+    if not gaps:
+        return None
+    return max(0.0, _median(gaps, 0.0))
+
+
+def band_to_subrows(chars: Sequence[Char], xs: Sequence[float], top: float, bottom: float,
+                    line_gap: float, settings: AlignSettings
+                    ) -> tuple[list[float], list[list[bool]]]:
+    """Split one band between two rules into text rows where rules are missing.
+
+    A column whose text restarts (blocks separated by more than the usual line gap plus the
+    cell padding) shows where rows begin. Returns the inner row boundaries and, per boundary,
+    per column, whether the column is separated there (False: a merged cell runs across —
+    one block that spans the band, a line crossing the boundary, or a column empty below a
+    parent value).
+    """
+    size = _median([c.size for c in chars], 9.0)
+    row_gap = line_gap + settings.row_gap_em * size
+    cols = [_chars_in(chars, c0, top, c1, bottom) for c0, c1 in zip(xs, xs[1:], strict=False)]
+    blocks = [_blocks(cc, row_gap, settings) for cc in cols]
+    intervals = sorted((b[i][1], b[i + 1][0]) for b in blocks if len(b) >= 2 for i in range(len(b) - 1))
+    if not intervals:
+        return [], []
+    # gaps of several columns at one row boundary overlap: cluster and intersect them
+    seps: list[float] = []
+    lo, hi = intervals[0]
+    for a, b in intervals[1:]:
+        if a < hi and max(lo, a) < min(hi, b):
+            lo, hi = max(lo, a), min(hi, b)
+        else:
+            seps.append((lo + hi) / 2)
+            lo, hi = a, b
+    seps.append((lo + hi) / 2)
+    bounds = [top, *seps, bottom]
+    n_sub = len(bounds) - 1
+    separated: list[list[bool]] = [[True] * len(cols) for _ in seps]
+    for c, bl in enumerate(blocks):
+        if not bl:
+            continue
+        if len(bl) == 1:
+            a, b = bl[0]
+            centre = (a + b) / 2
+            # one text for the whole band: top-aligned, centred, or crossing a boundary
+            if a < bounds[1] or abs(centre - (top + bottom) / 2) < 0.25 * (bottom - top) or \
+                    any(a < s < b for s in seps):
+                for k in range(len(seps)):
+                    separated[k][c] = False
+                continue
+        starts = [any(bounds[s] <= a < bounds[s + 1] for a, _b in bl) for s in range(n_sub)]
+        seen_text = False
+        for s in range(n_sub):
+            if s > 0:
+                crossing = any(a < bounds[s] < b for a, b in bl)
+                if crossing or (seen_text and not starts[s]):
+                    separated[s - 1][c] = False  # merged: a line runs across, or empty below a value
+            seen_text = seen_text or starts[s]
+    return seps, separated
+
+
+# --- cells ------------------------------------------------------------------------------------
+
+
+def _rule_covers(rules: Sequence[Segment], y: float, a: float, b: float, settings: AlignSettings) -> bool:
+    got = sum(max(0.0, min(b, r.x1) - max(a, r.x0)) for r in rules if abs(r.top - y) <= settings.snap)
+    return got >= (b - a) * settings.cover
+
+
+def _spans(sep_h: list[list[bool]], sep_v: list[list[bool]], nr: int, nc: int) -> list[tuple[int, int, int, int]]:
+    """Merged cells (r, c, rowspan, colspan) from the separations; regions grown to rectangles."""
+    owner = list(range(nr * nc))
+
+    def find(i: int) -> int:
+        while owner[i] != i:
+            owner[i] = owner[owner[i]]
+            i = owner[i]
+        return i
+
+    def union(i: int, j: int) -> bool:
+        a, b = find(i), find(j)
+        if a == b:
+            return False
+        owner[max(a, b)] = min(a, b)
+        return True
+
+    for r in range(nr):
+        for c in range(nc - 1):
+            if not sep_v[r][c]:
+                union(r * nc + c, r * nc + c + 1)
+    for r in range(nr - 1):
+        for c in range(nc):
+            if not sep_h[r][c]:
+                union(r * nc + c, (r + 1) * nc + c)
+    changed = True
+    while changed:
+        changed = False
+        boxes: dict[int, list[int]] = {}
+        for i in range(nr * nc):
+            r, c = divmod(i, nc)
+            b = boxes.setdefault(find(i), [r, c, r, c])
+            b[0], b[1], b[2], b[3] = min(b[0], r), min(b[1], c), max(b[2], r), max(b[3], c)
+        for k, (r0, c0, r1, c1) in boxes.items():
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    changed = union(r * nc + c, k) or changed
+    spans: dict[int, list[int]] = {}
+    for i in range(nr * nc):
+        r, c = divmod(i, nc)
+        b = spans.setdefault(find(i), [r, c, r, c])
+        b[0], b[1], b[2], b[3] = min(b[0], r), min(b[1], c), max(b[2], r), max(b[3], c)
+    return sorted((r0, c0, r1 - r0 + 1, c1 - c0 + 1) for r0, c0, r1, c1 in spans.values())
+
+
+def region_to_cells(region: Region, page: Page, chars: Sequence[Char], settings: AlignSettings
+                    ) -> tuple[list[Cell], int, int] | None:
+    """Cells with spans and text of one region, or None when it does not look like a table."""
+    gaps = region_to_columns(region, chars, settings)
+    if len(gaps) + 1 < settings.min_cols:
+        return None
+    xs = [region.x0, *(g.boundary for g in gaps), region.x1]
+    rule_ys = _rule_ys(region, settings)
+    nc = len(xs) - 1
+    line_gap = _line_gap(chars, xs, rule_ys, settings)
+    # rows: each band between rules, split where its text shows rows the rules left out
+    ys: list[float] = [rule_ys[0]]
+    sep_h: list[list[bool]] = []
+    for a, b in zip(rule_ys, rule_ys[1:], strict=False):
+        if line_gap is not None:
+            seps, separated = band_to_subrows(_chars_in(chars, region.x0, a, region.x1, b), xs, a, b,
+                                              line_gap, settings)
+        else:
+            seps, separated = [], []
+        if len(ys) > 1:
+            sep_h.append([_rule_covers(region.rules, a, xs[c], xs[c + 1], settings) for c in range(nc)])
+        for s, row in zip(seps, separated, strict=True):
+            ys.append(s)
+            sep_h.append(row)
+        ys.append(b)
+    nr = len(ys) - 1
+    # columns: a printed line whose text runs across a gap merges the cells it crosses
+    size = _median([c.size for c in chars], 9.0)
+    min_gap = settings.min_gap_em * size
+    sep_v = [[True] * (nc - 1) for _ in range(nr)]
+    multi = 0
+    nonempty = 0
+    for r in range(nr):
+        row_chars = _chars_in(chars, region.x0, ys[r], region.x1, ys[r + 1])
+        for ln in chars_to_lines(row_chars, settings.text):
+            for run in _runs(ln.chars, min_gap):
+                a, b = run.x0, run.x1
+                for j, g in enumerate(gaps):
+                    # a merged cell's text runs well past the gap on both sides (a hanging
+                    # punctuation mark reaching into the gap does not)
+                    if a < min(g.x0, g.boundary) - 0.5 * size and b > max(g.x1, g.boundary) + 0.5 * size:
+                        sep_v[r][j] = False
+        filled = {c for c in range(nc) if _chars_in(row_chars, xs[c], ys[r], xs[c + 1], ys[r + 1])}
+        nonempty += bool(filled)
+        multi += len(filled) >= 2
+    if nonempty < 2 or multi < settings.min_multi_share * nonempty:
+        return None  # prose between rules, not a table
+    placed = []
+    pads = []
+    for r, c, rs, cs in _spans(sep_h, sep_v, nr, nc):
+        box = BBox(xs[c], ys[r], xs[c + cs], ys[r + rs])
+        inside = _chars_in(chars, box.x0, box.top, box.x1, box.bottom)
+        placed.append((r, c, rs, cs, box, inside))
+        pad = cell_padding(box, chars_to_lines(inside, settings.text))
+        if pad is not None and pad >= 0:
+            pads.append(pad)
+    table_pad = min(pads) if pads else None
+    cells = [Cell(r=r, c=c, rowspan=rs, colspan=cs, page=page.number, bbox=box,
+                  text=chars_to_cell_text(inside, box, settings.text, table_pad))
+             for r, c, rs, cs, box, inside in placed]
+    return cells, nr, nc
+
+
+def hrule_tables(page: Page, taken: Sequence[BBox], settings: AlignSettings | None = None
+                 ) -> list[tuple[BBox, list[Cell], int, int]]:
+    """Tables of one page ruled with horizontal lines only: (bbox, cells, n_rows, n_cols) each.
+
+    ``taken`` are areas already explained (ruled tables found by reconstruct); their rules and
+    chars are ignored, so no table is found twice. Every grid position of a returned table is
+    covered by exactly one cell.
+    """
+    settings = settings or AlignSettings()
+    margin = settings.taken_margin
+    chars = [c for c in page.chars if c.upright
+             and not any(_inside(c.xc, c.yc, b, margin) for b in taken)]
+    rules = page_to_rules(page, taken, settings)
+    out: list[tuple[BBox, list[Cell], int, int]] = []
+    for region in rules_to_regions(rules, chars, settings):
+        inside = _chars_in(chars, region.x0 - 1.0, region.top, region.x1 + 1.0, region.bottom)
+        if not inside:
+            continue
+        found = region_to_cells(region, page, inside, settings)
+        if found is None:
+            continue
+        cells, nr, nc = found
+        out.append((region.bbox, cells, nr, nc))
+    return out
