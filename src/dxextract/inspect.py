@@ -131,7 +131,7 @@ class _Painter:
 
     def label(self, xy: tuple[float, float], text: str, font: Any, fg: tuple[int, ...],
               bg: tuple[int, ...], above: bool = False) -> None:
-        """Text on a filled box at ``xy`` (its top-left; its bottom-left when ``above``)."""
+        """Text on a filled box at ``xy`` (its top-left; its bottom-left when ``above``, if it fits)."""
         x0, y0, x1, y1 = self.draw.textbbox((0, 0), text, font=font)
         w, h = x1 - x0 + 4, y1 - y0 + 2
         x, y = xy
@@ -153,9 +153,10 @@ class _Painter:
         for table, label in drawing.tables:
             for cell in table.cells:
                 if cell.rowspan > 1 or cell.colspan > 1:
-                    x0, y0, _x1, _y1 = self.box(cell.bbox, grow=-CELL_INSET - 1)
-                    self.label((x0, y0), f"r{cell.r}c{cell.c} {cell.rowspan}x{cell.colspan}",
-                               self.small, MERGED_TEXT, LABEL_BG)
+                    # bottom-left: cell text sits top-left or centred, so this hides least of it
+                    x0, _y0, _x1, y1 = self.box(cell.bbox, grow=-CELL_INSET - 1)
+                    self.label((x0, y1), f"r{cell.r}c{cell.c} {cell.rowspan}x{cell.colspan}",
+                               self.small, MERGED_TEXT, LABEL_BG, above=True)
             extent = BBox(min(c.bbox.x0 for c in table.cells), min(c.bbox.top for c in table.cells),
                           max(c.bbox.x1 for c in table.cells), max(c.bbox.bottom for c in table.cells))
             x0, y0, x1, y1 = self.box(extent, grow=TABLE_OUTSET)
