@@ -421,6 +421,28 @@ def find_report_fy(lines: Sequence[str]) -> int | None:
     return None
 
 
+def title_lines(lines: Sequence[tuple[float, float, str]]) -> list[str]:
+    """The document's first text lines merged where a long title wrapped.
+
+    A wrapped title continues on the next line in the same size with an ordinary line gap;
+    the continuation joins it with no space (the wrap is not the author's).
+    """
+    out: list[str] = []
+    prev: tuple[float, float, str] | None = None
+    for line in lines:
+        top, bottom, text = line
+        if prev is not None and out:
+            height = prev[1] - prev[0]
+            same_size = abs((bottom - top) - height) <= 0.15 * max(height, 1.0)
+            if same_size and 0 <= top - prev[1] < 0.8 * height and len(prev[2]) >= 20 and len(out) == 1:
+                out[-1] += text.strip()
+                prev = line
+                continue
+        out.append(text.strip())
+        prev = line
+    return out
+
+
 def tables_to_report(tables: Sequence[Table], free_lines: Sequence[str],
                      profile: Profile | None = None) -> Report:
     """Classify every table and read the report's records from those it recognizes."""

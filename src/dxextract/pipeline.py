@@ -21,7 +21,7 @@ from . import __version__
 from .emit import check_writable, frame_to_csv, report_to_frames, write_folder
 from .errors import NoTablesError
 from .extract import ExtractSettings, page_count, pdf_to_pages
-from .interpret import Report, tables_to_report
+from .interpret import Report, tables_to_report, title_lines
 from .model import Warning_
 from .normalize import check_cid, mixed_script_words
 from .profile import load_profile, schemas_dir
@@ -115,7 +115,7 @@ def process_pdf(pdf: Path, settings: IngestSettings | None = None,
                     f"page {cell.page}, table {t.table_id}, r{cell.r}c{cell.c}: {word!r} mixes Japanese "
                     "with Cyrillic/Greek letters (a text-layer look-alike?); kept as printed",
                     cell.page, t.table_id))
-    first_lines = [text for pt in per_page[:2] for _t, _b, text in pt.free_lines]
+    first_lines = title_lines([ln for pt in per_page[:2] for ln in pt.free_lines])
     report = tables_to_report(tables, first_lines, load_profile(settings.profile))
     frames = report_to_frames(report, ocr=settings.ocr)
     frames["audit.csv"] = _audit(frames)
