@@ -111,12 +111,13 @@ def test_horizontal_merge_is_one_cell_with_colspan() -> None:
     assert grid_to_spans(grid, s) == [(0, 0, 1, 2), (0, 2, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1), (1, 2, 1, 1)]
 
 
-def test_a_region_is_always_a_rectangle() -> None:
-    # a missing rule that would make an L-shape: the region grows to its bounding box
+def test_an_l_shaped_region_is_cut_into_rectangles() -> None:
+    # a 款 row spanning two columns over an indented 項 row (a tree layout): no rule under
+    # column 0, none between the columns on the first row. The cell at r1c1 keeps its own text.
     grid = Grid(xs=(0, 100, 200), ys=(0, 100, 200),
                 h=(h(0, 0, 200), h(100, 100, 200), h(200, 0, 200)),
                 v=(v(0, 0, 200), v(100, 100, 200), v(200, 0, 200)))
-    assert grid_to_spans(grid, ReconstructSettings()) == [(0, 0, 2, 2)]
+    assert grid_to_spans(grid, ReconstructSettings()) == [(0, 0, 1, 2), (1, 0, 1, 1), (1, 1, 1, 1)]
 
 
 def test_broken_rules_are_joined_and_double_rules_snapped() -> None:

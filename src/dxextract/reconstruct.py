@@ -192,8 +192,9 @@ def _covered(segs: Sequence[Segment], pos: float, a: float, b: float, orient: st
 def grid_to_spans(grid: Grid, settings: ReconstructSettings) -> list[tuple[int, int, int, int]]:
     """Merged cells as (r, c, rowspan, colspan): elementary cells with no rule between them join.
 
-    A merged region is always a rectangle: a region whose union is not one is grown to its
-    bounding box (a missing rule inside a table never yields an L-shaped cell).
+    A merged cell is always a rectangle. A region that is not one (a tree-like layout: a 款
+    row spanning two columns over a 項 row indented below it; or a rule missing by accident)
+    is cut into rectangles row by row from its top-left, so no cell swallows another's text.
     """
     nr, nc = len(grid.ys) - 1, len(grid.xs) - 1
     owner = [[(r, c) for c in range(nc)] for r in range(nr)]
@@ -219,35 +220,34 @@ def grid_to_spans(grid: Grid, settings: ReconstructSettings) -> list[tuple[int, 
         for c in range(nc):
             if not _covered(grid.h, grid.ys[r + 1], grid.xs[c], grid.xs[c + 1], "h", settings):
                 union((r, c), (r + 1, c))
-    # grow every region to its bounding rectangle until stable
-    changed = True
-    while changed:
-        changed = False
-        boxes: dict[tuple[int, int], list[int]] = {}
-        for r in range(nr):
-            for c in range(nc):
-                k = find((r, c))
-                b = boxes.setdefault(k, [r, c, r, c])
-                b[0], b[1], b[2], b[3] = min(b[0], r), min(b[1], c), max(b[2], r), max(b[3], c)
-        for k, (r0, c0, r1, c1) in boxes.items():
-            for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
-                    if find((r, c)) != find(k):
-                        union((r, c), k)
-                        changed = True
-    spans: dict[tuple[int, int], list[int]] = {}
+    regions: dict[tuple[int, int], set[tuple[int, int]]] = {}
     for r in range(nr):
         for c in range(nc):
-            k = find((r, c))
-            b = spans.setdefault(k, [r, c, r, c])
-            b[0], b[1], b[2], b[3] = min(b[0], r), min(b[1], c), max(b[2], r), max(b[3], c)
-    return sorted((r0, c0, r1 - r0 + 1, c1 - c0 + 1) for r0, c0, r1, c1 in spans.values())
+            regions.setdefault(find((r, c)), set()).add((r, c))
+    spans: list[tuple[int, int, int, int]] = []
+    for region in regions.values():
+        spans.extend(_rectangles(region))
+    return sorted(spans)
 
 
-def _trim_grid(grid: Grid, spans: list[tuple[int, int, int, int]], chars: Sequence[Char]
-               ) -> tuple[Grid, list[tuple[int, int, int, int]]]:
-    """Drop outer rows/columns that are only a rule sticking out (no cell boundary of their own)."""
-    return grid, spans
+def _rectangles(region: set[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+    """Cut a set of elementary cells into rectangles: from the top-left, as wide as its row run,
+    as tall as every row below holds that whole run."""
+    left = set(region)
+    out = []
+    while left:
+        r0, c0 = min(left)
+        c1 = c0
+        while (r0, c1 + 1) in left:
+            c1 += 1
+        r1 = r0
+        while all((r1 + 1, c) in left for c in range(c0, c1 + 1)):
+            r1 += 1
+        for r in range(r0, r1 + 1):
+            for c in range(c0, c1 + 1):
+                left.discard((r, c))
+        out.append((r0, c0, r1 - r0 + 1, c1 - c0 + 1))
+    return out
 
 
 def _chars_in(chars: Sequence[Char], box: BBox) -> list[Char]:
