@@ -148,11 +148,13 @@ def _chars_in(chars: Sequence[Char], x0: float, top: float, x1: float, bottom: f
 
 
 def _attaches(rules: list[Segment], x0: float, x1: float, rule: Segment, chars: Sequence[Char],
-              settings: AlignSettings) -> bool:
+              taken: Sequence[BBox], settings: AlignSettings) -> bool:
     """May ``rule`` continue the table whose rules so far are ``rules`` (extent x0..x1)?"""
     tol = settings.end_tolerance
     if rule.x0 < x0 - tol or rule.x1 > x1 + tol:
         return False
+    if any(b.x0 < x1 and x0 < b.x1 and b.top < rule.top and rules[-1].top < b.bottom for b in taken):
+        return False  # a table found otherwise lies between: the rules belong to other things
     left, right = abs(rule.x0 - x0) <= tol, abs(rule.x1 - x1) <= tol
     last = rules[-1].top
     if abs(rule.top - last) <= settings.snap:
@@ -176,9 +178,12 @@ def _attaches(rules: list[Segment], x0: float, x1: float, rule: Segment, chars: 
     return crossed <= settings.max_cross_share * max(1, len(bands))
 
 
-def rules_to_regions(rules: Sequence[Segment], chars: Sequence[Char],
-                     settings: AlignSettings) -> list[Region]:
-    """Group rules into table regions: stacked rules with the table's x-extent or sharing an end."""
+def rules_to_regions(rules: Sequence[Segment], chars: Sequence[Char], settings: AlignSettings,
+                     taken: Sequence[BBox] = ()) -> list[Region]:
+    """Group rules into table regions: stacked rules with the table's x-extent or sharing an end.
+
+    No region runs across an area of ``taken``.
+    """
     regions: list[Region] = []
     cur: list[Segment] = []
     x0 = x1 = 0.0
@@ -196,7 +201,7 @@ def rules_to_regions(rules: Sequence[Segment], chars: Sequence[Char],
             regions.append(Region(x0, x1, tuple(kept)))
 
     for rule in rules:
-        if cur and _attaches(cur, x0, x1, rule, chars, settings):
+        if cur and _attaches(cur, x0, x1, rule, chars, taken, settings):
             cur.append(rule)
             continue
         if cur:
@@ -290,17 +295,23 @@ def region_to_columns(region: Region, chars: Sequence[Char], settings: AlignSett
     pad = max(0.0, min(c.x0 for c in chars) - region.x0)
     ends = sorted({e for r in region.rules for e in (r.x0, r.x1)
                    if region.x0 + settings.end_tolerance < e < region.x1 - settings.end_tolerance})
-    found: list[tuple[float, float]] = []
+    candidates: list[tuple[float, float]] = []
     for _g0, _g1, i, j in _intervals([k <= allowed for k in count], region.x0, step):
         if i == 0 or j == n - 1:
             continue  # the free margins at both ends are padding, not separators
-        # the separator is the part of the free range that the fewest bands cross
+        zero = [(v0, v1) for v0, v1, _a, _b in _intervals([count[k] == 0 and i <= k <= j for k in range(n)],
+                                                         region.x0, step) if v1 - v0 >= min_gap]
+        if zero:
+            candidates += zero  # untouched ranges (a column may hold text in one row only)
+            continue
+        # crossed by a few merged cells: the separator is the part the fewest bands cross
         low = min(count[i:j + 1])
-        valleys = _intervals([count[k] == low if i <= k <= j else False for k in range(n)], region.x0, step)
+        valleys = _intervals([count[k] == low and i <= k <= j for k in range(n)], region.x0, step)
         v0, v1, _a, _b = max(valleys, key=lambda v: v[1] - v[0])
-        # with one or two rows there is no alignment to see: an untouched range is enough
-        if v1 - v0 >= min_gap and ((low == 0 and n_bands <= 2) or _supported(v0, v1, lines)):
-            found.append((v0, v1))
+        if v1 - v0 >= min_gap:
+            candidates.append((v0, v1))
+    found = [(v0, v1) for v0, v1 in candidates if _supported(v0, v1, lines)
+             or (n_bands <= 2 and _bounded(v0, v1, lines))]
     gaps: list[Gap] = []
     for g0, g1 in sorted(found):
         inner = [e for e in ends if g0 - 1.5 <= e <= g1 + 1.5]
@@ -349,6 +360,12 @@ def _supported(g0: float, g1: float, lines: Sequence[Sequence[Run]]) -> bool:
     return False
 
 
+def _bounded(g0: float, g1: float, lines: Sequence[Sequence[Run]]) -> bool:
+    """Is the free range the space between two texts of one printed line (few rows: no alignment)?"""
+    return any(any(abs(r.x1 - g0) <= 1.0 for r in runs) and any(abs(r.x0 - g1) <= 1.0 for r in runs)
+               for runs in lines)
+
+
 def _rule_ys(region: Region, settings: AlignSettings) -> list[float]:
     ys: list[float] = []
     for y in sorted(r.top for r in region.rules):
@@ -384,7 +401,9 @@ def _line_gap(chars: Sequence[Char], xs: Sequence[float], ys: Sequence[float],
                 gaps.append(min(c.top for c in q.chars) - max(c.bottom for c in p.chars))
     if not gaps:
         return None
-    return max(0.0, _median(gaps, 0.0))
+    # a band without inner rules may hold only row gaps: a wrapped line is never that far down
+    size = _median([c.size for c in chars], 9.0)
+    return min(max(0.0, _median(gaps, 0.0)), 0.5 * size)
 
 
 def band_to_subrows(chars: Sequence[Char], xs: Sequence[float], top: float, bottom: float,
@@ -504,15 +523,15 @@ def region_to_cells(region: Region, page: Page, chars: Sequence[Char], settings:
     rule_ys = _rule_ys(region, settings)
     nc = len(xs) - 1
     line_gap = _line_gap(chars, xs, rule_ys, settings)
+    if line_gap is None:
+        # no cell with two lines: assume a usual leading of 1.3 font sizes
+        line_gap = 0.3 * _median([c.size for c in chars], 9.0)
     # rows: each band between rules, split where its text shows rows the rules left out
     ys: list[float] = [rule_ys[0]]
     sep_h: list[list[bool]] = []
     for a, b in zip(rule_ys, rule_ys[1:], strict=False):
-        if line_gap is not None:
-            seps, separated = band_to_subrows(_chars_in(chars, region.x0, a, region.x1, b), xs, a, b,
-                                              line_gap, settings)
-        else:
-            seps, separated = [], []
+        seps, separated = band_to_subrows(_chars_in(chars, region.x0, a, region.x1, b), xs, a, b,
+                                          line_gap, settings)
         if len(ys) > 1:
             sep_h.append([_rule_covers(region.rules, a, xs[c], xs[c + 1], settings) for c in range(nc)])
         for s, row in zip(seps, separated, strict=True):
@@ -554,6 +573,9 @@ def region_to_cells(region: Region, page: Page, chars: Sequence[Char], settings:
     cells = [Cell(r=r, c=c, rowspan=rs, colspan=cs, page=page.number, bbox=box,
                   text=chars_to_cell_text(inside, box, settings.text, table_pad))
              for r, c, rs, cs, box, inside in placed]
+    texts = [k.text.strip() for k in cells if k.text.strip()]
+    if 2 * sum(len(t) == 1 and t.isalpha() for t in texts) > len(texts):
+        return None  # letters spread over a line (均等割り付け), not columns
     return cells, nr, nc
 
 
@@ -571,7 +593,7 @@ def hrule_tables(page: Page, taken: Sequence[BBox], settings: AlignSettings | No
              and not any(_inside(c.xc, c.yc, b, margin) for b in taken)]
     rules = page_to_rules(page, taken, settings)
     out: list[tuple[BBox, list[Cell], int, int]] = []
-    for region in rules_to_regions(rules, chars, settings):
+    for region in rules_to_regions(rules, chars, settings, taken):
         inside = _chars_in(chars, region.x0 - 1.0, region.top, region.x1 + 1.0, region.bottom)
         if not inside:
             continue
