@@ -117,6 +117,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return worst
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Two consecutive years' ingest folders -> yoy_status.csv and yoy_kpis.csv."""
+    from .compare import compare_frames, read_output
+    from .emit import frame_to_csv, write_folder
+
+    old, new = Path(args.old), Path(args.new)
+    out = Path(args.out) if args.out else new.parent / f"yoy_{old.name}_{new.name}"
+    frames = compare_frames(read_output(old), read_output(new))
+    manifest = {"tool": "dxextract", "version": __version__, "command": "compare",
+                "old": old.name, "new": new.name,
+                "row_counts": {name: len(df) for name, df in frames.items()}}
+    write_folder(out, {name: frame_to_csv(df) for name, df in frames.items()}, manifest, args.force)
+    status = frames["yoy_status.csv"]
+    counts = status["change"].value_counts().to_dict()
+    _say(f"{old.name} -> {new.name}: {out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+         + f"; reworded {int(status['reworded'].sum())}")
+    return 0
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     from .inspect import inspect_pdf
 
@@ -149,6 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="re-ingest even when the sha256 matches")
     p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("compare", help="compare two consecutive years' ingest folders")
+    p.add_argument("old")
+    p.add_argument("new")
+    p.add_argument("--out", help="output folder (default: beside NEW, yoy_<old>_<new>)")
+    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("inspect", help="draw the detected rules, cells and tables on page images")
     p.add_argument("pdf")
