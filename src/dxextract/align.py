@@ -178,6 +178,24 @@ def _attaches(rules: list[Segment], x0: float, x1: float, rule: Segment, chars: 
     return crossed <= settings.max_cross_share * max(1, len(bands))
 
 
+def _band_text(chars: Sequence[Char], x0: float, top: float, x1: float, bottom: float) -> str:
+    return "".join(c.text for c in sorted(_chars_in(chars, x0, top, x1, bottom), key=lambda c: (c.x0, c.top)))
+
+
+def _header_repeats(rules: list[Segment], x0: float, x1: float, rule: Segment, chars: Sequence[Char],
+                    settings: AlignSettings) -> bool:
+    """Does the band ending at ``rule`` repeat the table's first row after a band of other text?
+
+    Tables of one kind printed one after another repeat their header row; the band between
+    the previous table's bottom rule and the new header is its caption, not a row.
+    """
+    ys = sorted({round(r.top, 1) for r in rules})
+    if len(ys) < 4 or rule.top - ys[-1] <= settings.snap:
+        return False
+    first = _band_text(chars, x0, ys[0], x1, ys[1])
+    return bool(first) and _band_text(chars, x0, ys[-1], x1, rule.top) == first
+
+
 def rules_to_regions(rules: Sequence[Segment], chars: Sequence[Char], settings: AlignSettings,
                      taken: Sequence[BBox] = ()) -> list[Region]:
     """Group rules into table regions: stacked rules with the table's x-extent or sharing an end.
@@ -202,7 +220,16 @@ def rules_to_regions(rules: Sequence[Segment], chars: Sequence[Char], settings: 
 
     for rule in rules:
         if cur and _attaches(cur, x0, x1, rule, chars, taken, settings):
-            cur.append(rule)
+            if not _header_repeats(cur, x0, x1, rule, chars, settings):
+                cur.append(rule)
+                continue
+            # the band before was the caption of a new table with the same header: the new table
+            # begins at the rule above its header
+            top = cur[-1].top
+            head = [r for r in cur if abs(r.top - top) <= settings.snap]
+            cur = [r for r in cur if r not in head]
+            close()
+            cur = [*head, rule]
             continue
         if cur:
             close()
