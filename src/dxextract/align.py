@@ -9,7 +9,7 @@ across it), sometimes only one under the header. The chain, each step inspectabl
 that covers only part of the width belongs when it shares an end with the table) ->
 ``region_to_columns`` (column separators: x ranges that (nearly) no printed line of the
 region crosses; a merged header crossing a gap in one line does not kill it) ->
-``region_to_rows`` (one row per band between rules; a band that holds several text rows,
+``band_to_subrows`` (one row per band between rules; a band that holds several text rows,
 visible as paragraph gaps in some columns, is split at them) ->
 ``region_to_cells`` (elementary cells merged where no rule or no gap separates them).
 
