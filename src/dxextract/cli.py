@@ -68,10 +68,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     pdf = Path(args.pdf)
     settings = IngestSettings(validate=not args.no_validate, ocr=args.ocr)
-    if args.ocr:
-        from .ocr import ocr_pdf
-
-        pdf = ocr_pdf(pdf)
     target, outputs = ingest(pdf, Path(args.out) if args.out else None, base=Path(args.base),
                              force=args.force, settings=settings, progress=_progress(Path(args.pdf).name))
     if args.docs:

@@ -28,13 +28,13 @@ COLUMNS: dict[str, list[str]] = {
     "tables.csv": ["table_id", "kind", "r", "c", "rowspan", "colspan", "text", "is_header", "page",
                    "x0", "top", "x1", "bottom", "caption", "ocr"],
     "status_items.csv": ["report_fy", "strategy_no", "strategy", "measure_no", "measure", "item_no", "item",
-                         "fy", "status_symbol", "status_code", "page", "table_id", "r"],
+                         "fy", "status_symbol", "status_code", "page", "table_id", "r", "ocr"],
     "kpis.csv": ["report_fy", "kpi_no", "label", "value", "unit", "qualifier", "raw", "page",
-                 "table_id", "x0", "top", "x1", "bottom"],
+                 "table_id", "x0", "top", "x1", "bottom", "ocr"],
     "initiatives.csv": ["report_fy", "strategy_no", "measure_no", "measure", "seq", "activity",
-                        "departments", "result", "next_plan", "page", "table_id", "r"],
+                        "departments", "result", "next_plan", "page", "table_id", "r", "ocr"],
     "figures.csv": ["report_fy", "strategy_no", "measure_no", "seq", "column", "label", "value", "unit",
-                    "qualifier", "raw", "page", "table_id", "r", "c", "x0", "top", "x1", "bottom"],
+                    "qualifier", "raw", "page", "table_id", "r", "c", "x0", "top", "x1", "bottom", "ocr"],
     "audit.csv": ["check", "severity", "strategy_no", "measure_no", "seq", "printed", "expected",
                   "message", "page"],
 }
@@ -45,8 +45,12 @@ def _bbox(d: dict[str, Any]) -> dict[str, Any]:
     return {**d, "x0": box["x0"], "top": box["top"], "x1": box["x1"], "bottom": box["bottom"]}
 
 
-def report_to_frames(report: Report, ocr: bool = False) -> dict[str, pd.DataFrame]:
-    """One DataFrame per contract file (audit.csv is added by the audit stage)."""
+def report_to_frames(report: Report, ocr_pages: set[int] | frozenset[int] = frozenset()
+                     ) -> dict[str, pd.DataFrame]:
+    """One DataFrame per contract file (audit.csv is added by the audit stage).
+
+    Every row says ``ocr``: whether the page it was read from got its text from OCR.
+    """
     table_rows = []
     for t in report.tables:
         for cell in t.cells:
@@ -54,7 +58,7 @@ def report_to_frames(report: Report, ocr: bool = False) -> dict[str, pd.DataFram
                 "table_id": t.table_id, "kind": t.kind, "r": cell.r, "c": cell.c,
                 "rowspan": cell.rowspan, "colspan": cell.colspan, "text": cell.text,
                 "is_header": cell.is_header, "page": cell.page, "x0": cell.bbox.x0, "top": cell.bbox.top,
-                "x1": cell.bbox.x1, "bottom": cell.bbox.bottom, "caption": t.caption, "ocr": ocr})
+                "x1": cell.bbox.x1, "bottom": cell.bbox.bottom, "caption": t.caption})
     kpis = [_bbox(asdict(k)) for k in report.kpis]
     initiatives = []
     for ini in report.initiatives:
@@ -68,6 +72,9 @@ def report_to_frames(report: Report, ocr: bool = False) -> dict[str, pd.DataFram
         "tables.csv": table_rows, "status_items.csv": status, "kpis.csv": kpis,
         "initiatives.csv": initiatives, "figures.csv": figures,
     }
+    for rows in frames.values():
+        for row in rows:
+            row["ocr"] = row["page"] in ocr_pages
     return {name: _frame(rows, COLUMNS[name]) for name, rows in frames.items()}
 
 

@@ -159,9 +159,10 @@ def _chars(page: Any, settings: ExtractSettings) -> list[Char]:
 
 
 def pdf_to_pages(path: Path, settings: ExtractSettings | None = None,
-                 ocr: bool = False) -> Iterator[Page]:
+                 ocr_pages: frozenset[int] = frozenset()) -> Iterator[Page]:
     """Yield each page of ``path`` as a :class:`Page` of chars and ruling-line segments.
 
+    ``ocr_pages``: pages whose text layer OCR made (their Page says ``ocr``).
     Raises :class:`InputError` for a file that cannot be used and
     :class:`NoTextLayerError` when no page has text but pages carry images (a scan).
     """
@@ -180,7 +181,8 @@ def pdf_to_pages(path: Path, settings: ExtractSettings | None = None,
             except Exception as e:  # a damaged content stream on one page
                 raise InputError(f"{path}: page {index + 1}: cannot be read ({type(e).__name__}: {e})") from e
             page = Page(number=index + 1, width=float(raw.width), height=float(raw.height),
-                        chars=tuple(chars), segments=tuple(segments), n_images=n_images, ocr=ocr)
+                        chars=tuple(chars), segments=tuple(segments), n_images=n_images,
+                        ocr=index + 1 in ocr_pages)
             raw.close()  # drop pdfplumber's per-page caches: bounded memory on long books
             if chars:
                 n_text += 1

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -19,13 +19,13 @@ import pandas as pd
 
 from . import __version__
 from .emit import check_writable, frame_to_csv, report_to_frames, write_folder
-from .errors import NoTablesError
+from .errors import DxextractError, NoTablesError
 from .extract import ExtractSettings, page_count, pdf_to_pages
 from .interpret import Report, tables_to_report, title_lines
-from .model import Warning_
+from .model import Table, Warning_
 from .normalize import check_cid, mixed_script_words
 from .profile import load_profile, schemas_dir
-from .reconstruct import ReconstructSettings, pages_to_tables
+from .reconstruct import PageTables, ReconstructSettings, pages_to_tables
 
 ProgressFn = Callable[[int, int], None]
 
@@ -89,19 +89,56 @@ def _versions() -> dict[str, str]:
     return out
 
 
+def _pages_without_text(pdf: Path) -> set[int]:
+    """Pages with no text layer: what OCR will fill in (ocrmypdf --skip-text leaves the rest)."""
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as doc:
+        empty = set()
+        for page in doc.pages:
+            if not page.chars:
+                empty.add(page.page_number)
+            page.close()
+        return empty
+
+
 def process_pdf(pdf: Path, settings: IngestSettings | None = None,
                 progress: ProgressFn | None = None) -> Outputs:
-    """Read one PDF into the contract's frames and a manifest. Writes nothing."""
+    """Read one PDF into the contract's frames and a manifest. Writes nothing.
+
+    With ``settings.ocr``, image-only pages get a text layer first (a temporary copy; the
+    manifest still describes ``pdf``), and every row read from such a page says ``ocr``.
+    """
     settings = settings or IngestSettings()
-    n_pages = page_count(pdf)
+    if not settings.ocr:
+        return _process(pdf, pdf, settings, progress, set())
+    from .ocr import ocr_pdf
+
+    page_count(pdf)  # the usual checks and messages, on the user's file
+    ocr_pages = _pages_without_text(pdf)
+    text_pdf = ocr_pdf(pdf)
+    try:
+        return _process(pdf, text_pdf, settings, progress, ocr_pages)
+    except DxextractError as e:
+        # messages name the user's file, not the temporary OCR copy
+        raise type(e)(str(e).replace(str(text_pdf), str(pdf))) from e
+    finally:
+        text_pdf.unlink(missing_ok=True)
+
+
+def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: ProgressFn | None,
+             ocr_pages: set[int]) -> Outputs:
+    n_pages = page_count(text_pdf)
 
     def pages():
-        for page in pdf_to_pages(pdf, settings.extract, ocr=settings.ocr):
+        for page in pdf_to_pages(text_pdf, settings.extract, ocr_pages=frozenset(ocr_pages)):
             if progress:
                 progress(page.number, n_pages)
             yield page
 
     tables, per_page = pages_to_tables(pages(), settings.reconstruct)
+    if ocr_pages:
+        tables, per_page = despace_ocr(tables, per_page, ocr_pages)
     if not tables:
         raise NoTablesError(f"{pdf}: no tables found on any of {n_pages} page(s) "
                             "(dxextract reads ruled tables; is this the right file?)")
@@ -117,10 +154,13 @@ def process_pdf(pdf: Path, settings: IngestSettings | None = None,
                     cell.page, t.table_id))
     first_lines = title_lines([ln for pt in per_page[:2] for ln in pt.free_lines])
     report = tables_to_report(tables, first_lines, load_profile(settings.profile))
-    frames = report_to_frames(report, ocr=settings.ocr)
+    frames = report_to_frames(report, ocr_pages=ocr_pages)
     frames["audit.csv"] = _audit(frames)
     municipality, lg_code = lg_code_of(first_lines)
     warnings = text_warnings + list(report.warnings)
+    if ocr_pages:
+        warnings.insert(0, Warning_(f"pages {sorted(ocr_pages)} were read by OCR: every row from them "
+                                    "has ocr=true; check figures against the page images"))
     manifest: dict[str, Any] = {
         "source": pdf.name,
         "sha256": sha256_bytes(pdf),
@@ -134,6 +174,7 @@ def process_pdf(pdf: Path, settings: IngestSettings | None = None,
         "lg_code": lg_code,
         "report_fy": report.report_fy,
         "ocr": settings.ocr,
+        "ocr_pages": sorted(ocr_pages),
         "tables": {t.table_id: {"kind": t.kind, "pages": list(t.pages), "rows": t.n_rows,
                                 "cols": t.n_cols, "caption": t.caption} for t in report.tables},
         "row_counts": {name: len(df) for name, df in frames.items()},
@@ -142,6 +183,20 @@ def process_pdf(pdf: Path, settings: IngestSettings | None = None,
     failures = _validate(frames) if settings.validate else pd.DataFrame()
     manifest["validation_failures"] = len(failures)
     return Outputs(frames, manifest, report, failures, warnings)
+
+
+def despace_ocr(tables: list[Table], per_page: list[PageTables], ocr_pages: set[int]
+                ) -> tuple[list[Table], list[PageTables]]:
+    """Take out the spaces tesseract puts between Japanese characters, on OCR'd pages only."""
+    from .ocr import despace_ocr_text
+
+    tables = [replace(t, cells=tuple(replace(c, text=despace_ocr_text(c.text)) if c.page in ocr_pages else c
+                                     for c in t.cells),
+                      caption=despace_ocr_text(t.caption) if t.pages[0] in ocr_pages else t.caption)
+              for t in tables]
+    per_page = [replace(pt, free_lines=tuple((a, b, despace_ocr_text(x)) for a, b, x in pt.free_lines))
+                if pt.number in ocr_pages else pt for pt in per_page]
+    return tables, per_page
 
 
 def _audit(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
