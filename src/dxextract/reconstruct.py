@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from .celltext import TextSettings, begins_with_marker, cell_padding, chars_to_cell_text, chars_to_lines
+from .align import AlignSettings, hrule_tables
 from .model import BBox, Cell, Char, Page, Segment, Table
 
 
@@ -36,6 +37,8 @@ class ReconstructSettings:
     #: top/bottom share of a page treated as running header/footer when stitching
     margin_share: float = 0.045
     text: TextSettings = field(default_factory=TextSettings)
+    #: tables ruled only horizontally; None turns that path off
+    align: AlignSettings | None = field(default_factory=AlignSettings)
 
     def __post_init__(self) -> None:
         from .errors import SettingsError
@@ -297,6 +300,15 @@ def page_to_tables(page: Page, settings: ReconstructSettings | None = None) -> P
         tables.append(Table(table_id=f"p{page.number}-{len(tables) + 1}", cells=tuple(cells),
                             n_rows=n_rows, n_cols=n_cols, header_rows=0, pages=(page.number,)))
         boxes.append(box)
+    if settings.align is not None:
+        # tables ruled only horizontally (word processors, booktabs): structure from alignment
+        for box, cells, n_rows, n_cols in hrule_tables(page, boxes, settings.align):
+            tables.append(Table(table_id="", cells=tuple(cells), n_rows=n_rows, n_cols=n_cols,
+                                header_rows=0, pages=(page.number,)))
+            boxes.append(box)
+        order = sorted(range(len(tables)), key=lambda i: (boxes[i].top, boxes[i].x0))
+        tables = [replace(tables[i], table_id=f"p{page.number}-{n + 1}") for n, i in enumerate(order)]
+        boxes = [boxes[i] for i in order]
     outside = [c for c in page.chars
                if not any(b.x0 <= c.xc <= b.x1 and b.top <= c.yc <= b.bottom for b in boxes)]
     free = tuple((min(ch.top for ch in ln.chars), max(ch.bottom for ch in ln.chars), ln.text.strip())
