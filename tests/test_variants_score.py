@@ -70,3 +70,29 @@ def test_variant_meets_the_bars(tmp_path: Path, route: str, year: str) -> None:
     proc = _score(year, folder, BARS["default"])
     assert proc.returncode == 0, proc.stdout
     assert len(out.failures) == 0, out.failures.head(10).to_string()
+
+
+TEXT_COLUMNS = {
+    "status_items.csv": ["strategy", "measure", "item", "status_symbol"],
+    "initiatives.csv": ["measure", "activity", "result", "next_plan", "departments"],
+    "kpis.csv": ["label", "raw", "unit"],
+    "figures.csv": ["label", "raw", "unit"],
+}
+
+
+def test_a_text_layer_of_radicals_reads_the_same_as_a_clean_one(tmp_path: Path) -> None:
+    """The same page drawn twice, once with a text layer that yields Kangxi radicals and CJK
+    Radicals Supplement code points (⽤ for 用, ⻑ for 長): every output text is identical."""
+    clean = process_pdf(_render("platypus", "r5", tmp_path / "clean"), IngestSettings(validate=False))
+    radical_pdf = _render("radicals", "r5", tmp_path / "radicals")
+    import pdfplumber
+
+    with pdfplumber.open(radical_pdf) as pdf:
+        layer = "".join(ch["text"] for page in pdf.pages[:3] for ch in page.chars)
+    assert any(0x2F00 <= ord(ch) <= 0x2FDF or 0x2E80 <= ord(ch) <= 0x2EFF for ch in layer), \
+        "the radicals route must really put radicals into the text layer"
+    lookalike = process_pdf(radical_pdf, IngestSettings(validate=False))
+    for name, columns in TEXT_COLUMNS.items():
+        a = clean.frames[name][columns].astype(str).reset_index(drop=True)
+        b = lookalike.frames[name][columns].astype(str).reset_index(drop=True)
+        assert a.equals(b), f"{name} differs:\n{a.compare(b).head(10)}"
