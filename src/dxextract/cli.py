@@ -67,13 +67,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from .pipeline import IngestSettings, ingest
 
     pdf = Path(args.pdf)
-    settings = IngestSettings(validate=not args.no_validate, ocr=args.ocr)
+    settings = IngestSettings(validate=not args.no_validate, ocr=args.ocr,
+                              docs_dir=Path(args.docs) if args.docs else None)
     target, outputs = ingest(pdf, Path(args.out) if args.out else None, base=Path(args.base),
                              force=args.force, settings=settings, progress=_progress(Path(args.pdf).name))
-    if args.docs:
-        from .validate import validate_outputs
-
-        validate_outputs(outputs.frames, docs_dir=Path(args.docs))
     _summary(target, outputs)
     return 1 if len(outputs.failures) else 0
 

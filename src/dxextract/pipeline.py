@@ -37,6 +37,8 @@ class IngestSettings:
     profile: str = "dx_report"
     validate: bool = True
     ocr: bool = False
+    #: also build Great Expectations Data Docs here (an optional output, not committed)
+    docs_dir: Path | None = None
     extract: ExtractSettings = field(default_factory=ExtractSettings)
     reconstruct: ReconstructSettings = field(default_factory=ReconstructSettings)
 
@@ -180,7 +182,7 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
         "row_counts": {name: len(df) for name, df in frames.items()},
         "warnings": [w.message for w in warnings],
     }
-    failures = _validate(frames) if settings.validate else pd.DataFrame()
+    failures = _validate(frames, settings.docs_dir) if settings.validate else pd.DataFrame()
     manifest["validation_failures"] = len(failures)
     return Outputs(frames, manifest, report, failures, warnings)
 
@@ -208,10 +210,10 @@ def _audit(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return df[cols + [c for c in df.columns if c not in cols]]
 
 
-def _validate(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def _validate(frames: dict[str, pd.DataFrame], docs_dir: Path | None = None) -> pd.DataFrame:
     from .validate import validate_outputs
 
-    return validate_outputs(frames)
+    return validate_outputs(frames, docs_dir=docs_dir)
 
 
 def outputs_to_files(outputs: Outputs) -> dict[str, bytes]:
