@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import InputError, SettingsError
-from .model import Page, Segment
+from .model import Char, Page, Segment
 
 Gray = npt.NDArray[np.uint8]
 
@@ -54,6 +54,11 @@ class RasterSettings:
     snap: float = 1.5
     #: collinear pieces with a gap up to this (pt) are one rule (a broken scanned line)
     join_gap: float = 3.0
+    #: rules this close (pt) to the page's edge are the scanner's border or shadow
+    edge_margin: float = 5.0
+    #: a segment this much of whose length runs through chars of the text layer is a stroke
+    #: of a (large) glyph, not a rule: 「田」 in a 24 pt heading is a small ruled grid
+    text_cover: float = 0.8
     #: rules up to this thick (pt) are found; a darker band that is wider (a shaded header,
     #: a black box) is a background, whose edges are not rules -- as in extract
     max_rule_width: float = 3.0
@@ -68,10 +73,14 @@ class RasterSettings:
         if not 36 <= self.dpi <= 600:
             raise SettingsError(f"RasterSettings.dpi: expected 36..600 (150-200 is usual), "
                                 f"got {self.dpi!r}")
-        for key in ("min_length", "min_isolated_length", "snap", "join_gap", "max_rule_width"):
+        for key in ("min_length", "min_isolated_length", "snap", "join_gap", "max_rule_width",
+                    "edge_margin"):
             value = getattr(self, key)
             if not _is_number(value) or value < 0:
                 raise SettingsError(f"RasterSettings.{key}: expected a number >= 0, got {value!r}")
+        if not _is_number(self.text_cover) or not 0 < self.text_cover <= 1:
+            raise SettingsError(f"RasterSettings.text_cover: expected 0 < text_cover <= 1, "
+                                f"got {self.text_cover!r}")
         if (not isinstance(self.min_contrast, int) or isinstance(self.min_contrast, bool)
                 or not 1 <= self.min_contrast <= 254):
             raise SettingsError(f"RasterSettings.min_contrast: expected an integer 1..254, "
@@ -92,8 +101,8 @@ class PageImage:
 
     gray: Gray
     affine: tuple[float, float, float, float, float, float]
-    width: float
-    height: float
+    #: the page in pdfplumber's frame: ``(x0, top, x1, bottom)`` of its MediaBox, after rotation
+    bbox: tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -140,12 +149,12 @@ def render_page(pdf: Path, page_number: int, dpi: float = 200.0) -> PageImage:
             to_user = _device_to_user(pdfium_c, page, w_px, h_px)
             to_plumber = _user_to_plumber(page.get_mediabox(), page.get_rotation())
             affine = _compose(to_plumber, to_user)
-            width, height = _plumber_size(page.get_mediabox(), page.get_rotation())
+            bbox = _plumber_boxes(page.get_mediabox(), page.get_rotation())
         finally:
             page.close()
     finally:
         doc.close()
-    return PageImage(gray=img, affine=affine, width=width, height=height)
+    return PageImage(gray=img, affine=affine, bbox=bbox)
 
 
 Affine = tuple[float, float, float, float, float, float]
@@ -179,11 +188,6 @@ def _plumber_boxes(mediabox: Sequence[float], rotation: int) -> tuple[float, flo
         x0, y0, x1, y1 = y0, x0, y1, x1
     mb_height = y1 - y0
     return (x0, mb_height - y1, x1, mb_height - y0)
-
-
-def _plumber_size(mediabox: Sequence[float], rotation: int) -> tuple[float, float]:
-    x0, top, x1, bottom = _plumber_boxes(mediabox, rotation)
-    return x1 - x0, bottom - top
 
 
 def _user_to_plumber(mediabox: Sequence[float], rotation: int) -> Affine:
@@ -315,8 +319,16 @@ def pixel_lines_to_segments(lines: Sequence[PixelLine], image: PageImage,
             x = (ax + bx) / 2
             segs.append(Segment("v", x, min(ay, by), x, max(ay, by)))
     merged = merge_collinear(segs, settings.snap, settings.join_gap)
-    long_enough = [s for s in merged if _length(s) >= settings.min_length]
+    long_enough = [s for s in merged if _length(s) >= settings.min_length
+                   and not _at_edge(s, image.bbox, settings.edge_margin)]
     return drop_isolated(long_enough, settings.min_isolated_length, tol=settings.join_gap)
+
+
+def _at_edge(s: Segment, bbox: tuple[float, float, float, float], margin: float) -> bool:
+    x0, top, x1, bottom = bbox
+    if s.orientation == "h":
+        return s.top < top + margin or s.top > bottom - margin
+    return s.x0 < x0 + margin or s.x0 > x1 - margin
 
 
 def _length(s: Segment) -> float:
@@ -383,21 +395,67 @@ def drop_isolated(segments: Sequence[Segment], min_isolated_length: float,
             or touches(s, vs if s.orientation == "h" else hs)]
 
 
+def drop_text_strokes(segments: Sequence[Segment], chars: Sequence[Char],
+                      cover: float = 0.8) -> list[Segment]:
+    """Drop segments running through chars for at least ``cover`` of their length.
+
+    A rule runs between text lines, or along a cell's edge; a stroke of a glyph runs inside the
+    glyph's box, and a merged run of strokes (「十田」) inside the boxes of neighbouring glyphs.
+    """
+    out: list[Segment] = []
+    for s in segments:
+        horizontal = s.orientation == "h"
+        pos = s.top if horizontal else s.x0
+        start, end = (s.x0, s.x1) if horizontal else (s.top, s.bottom)
+        spans: list[tuple[float, float]] = []
+        for c in chars:
+            lo, hi = (c.top, c.bottom) if horizontal else (c.x0, c.x1)
+            if not lo < pos < hi:
+                continue
+            a, b = (c.x0, c.x1) if horizontal else (c.top, c.bottom)
+            pad = 0.25 * max(c.size, hi - lo)  # the gap between two glyphs of one word
+            spans.append((max(start, a - pad), min(end, b + pad)))
+        if _union_length(spans) < cover * (end - start):
+            out.append(s)
+    return out
+
+
+def _union_length(spans: Sequence[tuple[float, float]]) -> float:
+    total, reach = 0.0, float("-inf")
+    for a, b in sorted(spans):
+        if b <= a:
+            continue
+        if a > reach:
+            total += b - a
+            reach = b
+        elif b > reach:
+            total += b - reach
+            reach = b
+    return total
+
+
 # --- entry point ----------------------------------------------------------------------------
 
 
-def image_segments(pdf: Path, page_number: int,
-                   settings: RasterSettings | None = None) -> list[Segment]:
+def image_segments(pdf: Path, page_number: int, settings: RasterSettings | None = None,
+                   chars: Sequence[Char] = ()) -> list[Segment]:
     """Ruling lines of page ``page_number`` (1-based) of ``pdf``, read from its rendered image.
 
     For scanned pages, whose rules are pixels: the result has the form and frame of
     :attr:`dxextract.model.Page.segments` (PDF points, top-left origin, as pdfplumber reads the
     same page), so it can stand in for them. Vector content is rendered too, so on a
     born-digital page this finds the same rules that extract reads from the drawing operators.
+
+    ``chars``, the page's text layer (after OCR: ``Page.chars``), lets strokes of large glyphs
+    (headings) be told from rules; without it the kernel length alone filters text, which is
+    enough for body text but not for a heading of 18 pt and more.
     """
     settings = settings or RasterSettings()
     image = render_page(pdf, page_number, settings.dpi)
     masks = image_to_masks(image.gray, settings.dpi, settings)
     lines = masks_to_pixel_lines(masks)
     segs = pixel_lines_to_segments(lines, image, settings)
+    if chars:
+        segs = drop_text_strokes(segs, chars, settings.text_cover)
+        segs = drop_isolated(segs, settings.min_isolated_length, tol=settings.join_gap)
     return sorted(segs, key=lambda s: (s.orientation, s.top, s.x0))
