@@ -173,3 +173,16 @@ def test_join_rejoins_a_row_split_by_the_page_break() -> None:
     assert joined.n_rows == 3
     assert joined.cell_at(1, 0).text == "■前半\n・後半"  # type: ignore[union-attr]
     assert joined.cell_at(2, 0).text == "■次"  # type: ignore[union-attr]
+
+
+def test_a_border_drawn_dash_by_dash_is_one_rule_and_lone_dots_are_dropped() -> None:
+    s = ReconstructSettings()
+    dashes = [h(50, x, x + 2) for x in range(0, 200, 4)]  # 2 pt dashes, 2 pt gaps
+    merged = merge_segments([*dashes, h(80, 10, 11), v(300, 0, 1)], s)
+    assert [(m.orientation, round(m.x0), round(m.x1)) for m in merged] == [("h", 0, 198)]
+
+
+def test_an_interrupted_rule_stays_interrupted() -> None:
+    # two rules with a 4 pt gap (a cmidrule-like break between columns) are not one rule
+    merged = merge_segments([h(50, 0, 100), h(50, 104, 200)], ReconstructSettings())
+    assert len(merged) == 2

@@ -25,8 +25,9 @@ class ExtractSettings:
 
     #: a filled rectangle thinner than this (pt) is a rule, not a shaded background
     thin_rect: float = 2.5
-    #: segments shorter than this (pt) are noise (dots, tick marks)
-    min_segment: float = 3.0
+    #: pieces shorter than this (pt) are dropped; short ones are kept because a dotted or
+    #: dashed border may be drawn dot by dot (reconstruct joins them and drops lone dots)
+    min_segment: float = 0.3
     #: drop a char that repeats the same glyph at (almost) the same place (fake bold)
     dedupe_tolerance: float = 1.0
 

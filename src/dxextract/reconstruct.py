@@ -29,6 +29,11 @@ class ReconstructSettings:
     snap: float = 2.0
     #: collinear segments with a gap up to this are one rule
     join_gap: float = 2.5
+    #: pieces up to ``dash_max`` long are dashes of one border: they join over ``dash_gap``
+    dash_max: float = 6.0
+    dash_gap: float = 4.5
+    #: a joined rule shorter than this is a dot or tick, not a rule
+    min_rule: float = 3.0
     #: a rule counts as a border between two cells when it covers this share of their edge
     cover: float = 0.6
     #: a table needs at least this many columns and rows
@@ -100,12 +105,19 @@ def merge_segments(segments: Sequence[Segment], settings: ReconstructSettings) -
             line = [s for s in segs if abs(pos(s) - p) <= settings.snap]
             spans = sorted(((s.x0, s.x1) if orient == "h" else (s.top, s.bottom)) for s in line)
             merged: list[list[float]] = []
+            last_piece = 0.0
             for a, b in spans:
-                if merged and a <= merged[-1][1] + settings.join_gap:
+                # dashes and dots of one border join over their gaps; longer rules only over
+                # a hairline gap, so that deliberately interrupted rules stay apart
+                gap = settings.dash_gap if max(last_piece, b - a) <= settings.dash_max else settings.join_gap
+                if merged and a <= merged[-1][1] + gap:
                     merged[-1][1] = max(merged[-1][1], b)
                 else:
                     merged.append([a, b])
+                last_piece = b - a
             for a, b in merged:
+                if b - a < settings.min_rule:
+                    continue  # a lone dot or tick, not a rule
                 out.append(Segment("h", a, p, b, p) if orient == "h" else Segment("v", p, a, p, b))
     return out
 
