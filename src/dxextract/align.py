@@ -18,10 +18,11 @@ Public entry point: :func:`hrule_tables`. Coordinates: PDF points, top-left orig
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .celltext import TextSettings, cell_padding, chars_to_cell_text, chars_to_lines
+from .celltext import _NO_START, TextSettings, cell_padding, chars_to_cell_text, chars_to_lines
 from .errors import SettingsError
 from .model import BBox, Cell, Char, Page, Segment
 
@@ -324,12 +325,15 @@ def region_to_columns(region: Region, chars: Sequence[Char], settings: AlignSett
                    if region.x0 + settings.end_tolerance < e < region.x1 - settings.end_tolerance})
     candidates: list[tuple[float, float]] = []
     for _g0, _g1, i, j in _intervals([k <= allowed for k in count], region.x0, step):
-        if i == 0 or j == n - 1:
-            continue  # the free margins at both ends are padding, not separators
-        zero = [(v0, v1) for v0, v1, _a, _b in _intervals([count[k] == 0 and i <= k <= j for k in range(n)],
-                                                         region.x0, step) if v1 - v0 >= min_gap]
+        # the free margins at both ends are padding, not separators
+        zero = [_exact(v0, v1, lines) for v0, v1, a, b in
+                _intervals([count[k] == 0 and i <= k <= j for k in range(n)], region.x0, step)
+                if a > 0 and b < n - 1]
+        zero = [(v0, v1) for v0, v1 in zero if v1 - v0 >= min_gap]
         if zero:
             candidates += zero  # untouched ranges (a column may hold text in one row only)
+            continue
+        if i == 0 or j == n - 1:
             continue
         # crossed by a few merged cells: the separator is the part the fewest bands cross
         low = min(count[i:j + 1])
@@ -348,6 +352,13 @@ def region_to_columns(region: Region, chars: Sequence[Char], settings: AlignSett
         if not any(g.x0 - 1.5 <= e <= g.x1 + 1.5 for g in gaps):
             gaps.append(Gap(e, e, e))  # a rule end where text runs across: a merged cell
     return sorted(gaps, key=lambda g: g.boundary)
+
+
+def _exact(v0: float, v1: float, lines: Sequence[Sequence[Run]]) -> tuple[float, float]:
+    """The true edges of a range that no run touches (the scan's grid cuts up to a step off)."""
+    left = max((r.x1 for runs in lines for r in runs if r.x1 <= v0 + 0.01), default=v0)
+    right = min((r.x0 for runs in lines for r in runs if r.x0 >= v1 - 0.01), default=v1)
+    return left, right
 
 
 def _supported(g0: float, g1: float, lines: Sequence[Sequence[Run]]) -> bool:
@@ -587,6 +598,7 @@ def region_to_cells(region: Region, page: Page, chars: Sequence[Char], settings:
         multi += len(filled) >= 2
     if nonempty < 2 or multi < settings.min_multi_share * nonempty:
         return None  # prose between rules, not a table
+    chars = _pull_hanging(chars, xs, ys, min_gap, settings)
     placed = []
     pads = []
     for r, c, rs, cs in _spans(sep_h, sep_v, nr, nc):
@@ -606,6 +618,101 @@ def region_to_cells(region: Region, page: Page, chars: Sequence[Char], settings:
     return cells, nr, nc
 
 
+def _pull_hanging(chars: Sequence[Char], xs: Sequence[float], ys: Sequence[float], min_gap: float,
+                  settings: AlignSettings) -> list[Char]:
+    """Chars that hang past a column boundary moved back into the column their run begins in.
+
+    Line breakers keep a mark that may not begin a line (、。ー）, kinsoku) on the line even
+    when it does not fit: it hangs into the padding and beyond, and by its centre it would
+    begin the next cell's text. One or two such marks at the end of a run that begins left of
+    the boundary are shifted left to end at it, so the line still reads as full.
+    """
+    out = list(chars)
+    index = {id(c): i for i, c in enumerate(chars)}
+    for a, b in zip(ys, ys[1:], strict=False):
+        for ln in chars_to_lines(_chars_in(chars, xs[0], a, xs[-1], b), settings.text):
+            group: list[Char] = []
+            for ch in sorted((c for c in ln.chars if c.text.strip()), key=lambda c: c.x0):
+                if group and not -1.0 <= ch.x0 - max(k.x1 for k in group) < min_gap:
+                    _pull_run(group, xs, out, index)
+                    group = []
+                group.append(ch)
+            if group:
+                _pull_run(group, xs, out, index)
+    return out
+
+
+def _pull_run(run: Sequence[Char], xs: Sequence[float], out: list[Char], index: dict[int, int]) -> None:
+    start = next((k for k in range(len(xs) - 1) if xs[k] <= run[0].xc < xs[k + 1]), None)
+    if start is None or start + 1 >= len(xs) - 1:
+        return
+    edge = xs[start + 1]
+    over = max(c.x1 for c in run) - edge
+    past = [c for c in run if c.xc >= edge - 0.01]
+    if over <= 0 or not past or len(past) > 2 or past[0].x0 >= edge \
+            or not all(c.text in _NO_START for c in past):
+        return
+    for c in past:
+            moved = Char(c.text, c.x0 - over - 0.01, c.top, c.x1 - over - 0.01, c.bottom, c.size, c.upright)
+            out[index[id(c)]] = moved
+
+
+_PAGE_NUMBER = re.compile(r"^[-–—−‐ー\s]*(?:p\.?|page|ページ)?\s*[0-9０-９]+\s*(?:/\s*[0-9０-９]+)?[-–—−‐ー\s]*$",
+                          re.IGNORECASE)
+
+
+def _is_footer(top: float, text: str, page: Page) -> bool:
+    """A running footer line: in the page's bottom margin, or a page number low on the page."""
+    return top > page.height * 0.955 or (top > page.height * 0.75 and bool(_PAGE_NUMBER.match(text)))
+
+
+def open_bottom(region: Region, chars: Sequence[Char], page: Page, limit: float,
+                settings: AlignSettings) -> Region:
+    """The region grown by a last row that a page break left without its closing rule.
+
+    Producers that split a table over pages may draw no rule under the last row of a page.
+    That row is taken when it is the last thing on the page above ``limit`` (the next table
+    or area below; running footers aside), begins within three font sizes of the last rule,
+    and its printed lines fit the region's columns: text in two columns at least and no run
+    across a column boundary (a paragraph after a table crosses them).
+    """
+    size = _median([c.size for c in chars], 9.0)
+    below = [c for c in chars if region.x0 - 1.0 <= c.xc <= region.x1 + 1.0
+             and region.bottom < c.yc < limit and c.text.strip()]
+    lines = [ln for ln in chars_to_lines(below, settings.text)
+             if not _is_footer(min(c.top for c in ln.chars), ln.text.strip(), page)]
+    if not lines:
+        return region
+    tops = [min(c.top for c in ln.chars) for ln in lines]
+    bottoms = [max(c.bottom for c in ln.chars) for ln in lines]
+    if tops[0] - region.bottom > 3.0 * size:
+        return region
+    end = 1
+    while end < len(lines) and tops[end] - bottoms[end - 1] <= 2.5 * size:
+        end += 1
+    if end < len(lines):
+        return region  # more text follows: the table ended at its last rule
+    # nothing else may follow on the page, in any column
+    if any(c.yc > bottoms[-1] and c.text.strip() and c.yc < limit
+           and not any(_is_footer(min(k.top for k in ln.chars), ln.text.strip(), page)
+                       for ln in chars_to_lines([c], settings.text))
+           and not (region.x0 - 1.0 <= c.xc <= region.x1 + 1.0) for c in chars):
+        return region
+    inside = _chars_in(chars, region.x0 - 1.0, region.top, region.x1 + 1.0, region.bottom)
+    gaps = region_to_columns(region, inside, settings)
+    xs = [region.x0, *(g.boundary for g in gaps), region.x1]
+    used: set[int] = set()
+    for ln in lines:
+        for run in _runs(ln.chars, settings.min_gap_em * size):
+            if any(run.x0 < b - 0.5 * size and run.x1 > b + size for b in xs[1:-1]):
+                return region
+            used |= {k for k in range(len(xs) - 1) if xs[k] <= (run.x0 + run.x1) / 2 < xs[k + 1]}
+    if len(used) < 2:
+        return region
+    y = min(limit, page.height, bottoms[-1] + max(1.0, tops[0] - region.bottom))
+    return Region(region.x0, region.x1, (*region.rules, Segment("h", region.x0, y, region.x1, y)))
+
+
 def hrule_tables(page: Page, taken: Sequence[BBox], settings: AlignSettings | None = None
                  ) -> list[tuple[BBox, list[Cell], int, int]]:
     """Tables of one page ruled with horizontal lines only: (bbox, cells, n_rows, n_cols) each.
@@ -620,7 +727,10 @@ def hrule_tables(page: Page, taken: Sequence[BBox], settings: AlignSettings | No
              and not any(_inside(c.xc, c.yc, b, margin) for b in taken)]
     rules = page_to_rules(page, taken, settings)
     out: list[tuple[BBox, list[Cell], int, int]] = []
-    for region in rules_to_regions(rules, chars, settings, taken):
+    regions = rules_to_regions(rules, chars, settings, taken)
+    for n, region in enumerate(regions):
+        later = [r.top for r in regions[n + 1:]] + [b.top for b in taken if b.top >= region.bottom]
+        region = open_bottom(region, chars, page, min(later, default=page.height), settings)
         inside = _chars_in(chars, region.x0 - 1.0, region.top, region.x1 + 1.0, region.bottom)
         if not inside:
             continue
