@@ -108,6 +108,26 @@ class Gap:
     boundary: float
 
 
+@dataclass(frozen=True)
+class ColumnHint:
+    """Column boundaries of a table found on some page, lent to a fragment of the same layout.
+
+    A fragment of a table (the part on one page) may hold too few rows to show a column by
+    its alignment, or a merged column whose text is printed elsewhere. Another fragment with
+    the same x-extent shows the boundaries: the previous or next page's part of the same table
+    (``last``/``first``: it ends or begins its page), or a table anywhere with the same header
+    (``header``: the first row's glyphs, sorted, so the key does not depend on columns).
+    """
+
+    page: int
+    x0: float
+    x1: float
+    boundaries: tuple[float, ...]
+    header: str
+    first: bool
+    last: bool
+
+
 # --- rules ------------------------------------------------------------------------------------
 
 
@@ -285,7 +305,8 @@ def _intervals(flags: Sequence[bool], x0: float, step: float) -> list[tuple[floa
     return out
 
 
-def region_to_columns(region: Region, chars: Sequence[Char], settings: AlignSettings) -> list[Gap]:
+def region_to_columns(region: Region, chars: Sequence[Char], settings: AlignSettings,
+                      hints: Sequence[ColumnHint] = ()) -> list[Gap]:
     """Column separators of a region from the text alignment of its rows and its rules.
 
     Each band between two rules covers x ranges with its text. A separator is an x range, at
@@ -293,6 +314,9 @@ def region_to_columns(region: Region, chars: Sequence[Char], settings: AlignSett
     a single row: a merged cell), or one that at most ``max_cross_share`` of the bands cover
     (a merged header or a wide text crossing it in a few rows must not remove a column).
     An end of a rule that covers only part of the width is a column boundary too.
+    The boundaries of ``hints`` (other fragments of the same layout) are taken where at most
+    ``max_cross_share`` of the bands run across them, and replace the boundary chosen inside a
+    free range they fall in, so that all fragments share their column widths.
     """
     size = _median([c.size for c in chars], 9.0)
     min_gap = settings.min_gap_em * size
@@ -302,14 +326,17 @@ def region_to_columns(region: Region, chars: Sequence[Char], settings: AlignSett
     count = [0] * n
     n_bands = 0
     lines: list[list[Run]] = []
+    band_lines: list[list[list[Run]]] = []
     for a, b in zip(ys, ys[1:], strict=False):
         band = _chars_in(chars, region.x0 - 1.0, a, region.x1 + 1.0, b)
         if not band:
             continue
         n_bands += 1
+        band_lines.append([])
         hit = [False] * n
         for ln in chars_to_lines(band, settings.text):
             lines.append(_runs(ln.chars, min_gap))
+            band_lines[-1].append(lines[-1])
             for run in lines[-1]:
                 ra, rb = run.x0, run.x1
                 for i in range(max(0, int((ra - region.x0) / step)),
@@ -351,7 +378,42 @@ def region_to_columns(region: Region, chars: Sequence[Char], settings: AlignSett
     for e in ends:
         if not any(g.x0 - 1.5 <= e <= g.x1 + 1.5 for g in gaps):
             gaps.append(Gap(e, e, e))  # a rule end where text runs across: a merged cell
+    if hints:
+        gaps = _hinted(gaps, hints, band_lines, allowed, size, ends)
     return sorted(gaps, key=lambda g: g.boundary)
+
+
+def _hinted(gaps: list[Gap], hints: Sequence[ColumnHint], band_lines: Sequence[Sequence[Sequence[Run]]],
+            allowed: int, size: float, ends: Sequence[float]) -> list[Gap]:
+    """``gaps`` with the boundaries of other fragments of the same layout (see ColumnHint)."""
+    # the hints' boundaries, those within 1.5 pt of each other as one (the most frequent value)
+    seen: list[list[float]] = []
+    for b in sorted(x for h in hints for x in h.boundaries):
+        if seen and b - seen[-1][-1] <= 1.5:
+            seen[-1].append(b)
+        else:
+            seen.append([b])
+    out = list(gaps)
+    for group in seen:
+        b = max(group, key=group.count)
+        inner = [k for k, g in enumerate(out) if g.x0 - 1.5 <= b <= g.x1 + 1.5]
+        if inner:
+            k = min(inner, key=lambda k: abs(out[k].boundary - b))
+            g = out[k]
+            if not any(abs(g.boundary - e) < 0.01 for e in ends):  # a rule end stays where it is
+                out[k] = Gap(g.x0, g.x1, b)
+            continue
+        crossed = 0
+        for band in band_lines:
+            runs = [r for line in band for r in line if r.x0 < b - 1.0 and r.x1 > b + 1.0
+                    and not (r.x1 - b <= size and r.text[-1] in _NO_START)]  # a hanging mark
+            if any(not (r.x0 < b - 0.5 * size and r.x1 > b + 0.5 * size) for r in runs):
+                crossed = len(band_lines)  # the boundary would cut through a text
+                break
+            crossed += bool(runs)
+        if crossed <= allowed:
+            out.append(Gap(b, b, b))
+    return out
 
 
 def _exact(v0: float, v1: float, lines: Sequence[Sequence[Run]]) -> tuple[float, float]:
@@ -551,10 +613,14 @@ def _spans(sep_h: list[list[bool]], sep_v: list[list[bool]], nr: int, nc: int) -
     return sorted((r0, c0, r1 - r0 + 1, c1 - c0 + 1) for r0, c0, r1, c1 in spans.values())
 
 
-def region_to_cells(region: Region, page: Page, chars: Sequence[Char], settings: AlignSettings
+def region_to_cells(region: Region, page: Page, chars: Sequence[Char], settings: AlignSettings,
+                    hints: Sequence[ColumnHint] = (), header: bool = False
                     ) -> tuple[list[Cell], int, int] | None:
-    """Cells with spans and text of one region, or None when it does not look like a table."""
-    gaps = region_to_columns(region, chars, settings)
+    """Cells with spans and text of one region, or None when it does not look like a table.
+
+    ``header``: the first band is a header row (printed again elsewhere), see ``_cut_header``.
+    """
+    gaps = region_to_columns(region, chars, settings, hints)
     if len(gaps) + 1 < settings.min_cols:
         return None
     xs = [region.x0, *(g.boundary for g in gaps), region.x1]
@@ -577,6 +643,8 @@ def region_to_cells(region: Region, page: Page, chars: Sequence[Char], settings:
             sep_h.append(row)
         ys.append(b)
     nr = len(ys) - 1
+    if header and len(rule_ys) > 2:
+        _cut_header(sep_h, ys, rule_ys, chars, xs)
     # columns: a printed line whose text runs across a gap merges the cells it crosses
     size = _median([c.size for c in chars], 9.0)
     min_gap = settings.min_gap_em * size
@@ -616,6 +684,31 @@ def region_to_cells(region: Region, page: Page, chars: Sequence[Char], settings:
     if 2 * sum(len(t) == 1 and t.isalpha() for t in texts) > len(texts):
         return None  # letters spread over a line (均等割り付け), not columns
     return cells, nr, nc
+
+
+def _cut_header(sep_h: list[list[bool]], ys: Sequence[float], rule_ys: Sequence[float],
+                chars: Sequence[Char], xs: Sequence[float]) -> None:
+    """Separate a header row from a merged cell continued from the previous page.
+
+    A producer that leaves the rule out across a merged cell leaves it out under the
+    repeated header too, where the merged cell goes on from the page before: the header
+    cell would swallow the empty continuation. Where the column stays empty below the header
+    over two rule bands or more, the header's bottom is a boundary all the same.
+    """
+    h0 = next((k for k in range(1, len(ys)) if abs(ys[k] - rule_ys[1]) < 0.01), None)
+    if h0 is None or h0 >= len(ys) - 1:
+        return
+    h0 -= 1  # index in sep_h of the boundary under the first band
+    for c in range(len(xs) - 1):
+        if sep_h[h0][c]:
+            continue
+        r = h0 + 1
+        while r < len(sep_h) and not sep_h[r][c]:
+            r += 1
+        bottom = ys[r + 1]  # the group below the header ends at boundary r
+        rules_crossed = sum(1 for y in rule_ys if ys[h0 + 1] < y < bottom - 0.01)
+        if rules_crossed >= 1 and not _chars_in(chars, xs[c], ys[h0 + 1], xs[c + 1], bottom):
+            sep_h[h0][c] = True
 
 
 def _pull_hanging(chars: Sequence[Char], xs: Sequence[float], ys: Sequence[float], min_gap: float,
@@ -666,8 +759,14 @@ def _is_footer(top: float, text: str, page: Page) -> bool:
     return top > page.height * 0.955 or (top > page.height * 0.75 and bool(_PAGE_NUMBER.match(text)))
 
 
+def _with_rule(region: Region, y: float) -> Region:
+    """``region`` with a full-width rule at ``y`` that the producer did not draw."""
+    rule = Segment("h", region.x0, y, region.x1, y)
+    return Region(region.x0, region.x1, tuple(sorted((*region.rules, rule), key=lambda r: (r.top, r.x0))))
+
+
 def open_bottom(region: Region, chars: Sequence[Char], page: Page, limit: float,
-                settings: AlignSettings) -> Region:
+                settings: AlignSettings, hints: Sequence[ColumnHint] = ()) -> Region:
     """The region grown by a last row that a page break left without its closing rule.
 
     Producers that split a table over pages may draw no rule under the last row of a page.
@@ -699,7 +798,7 @@ def open_bottom(region: Region, chars: Sequence[Char], page: Page, limit: float,
            and not (region.x0 - 1.0 <= c.xc <= region.x1 + 1.0) for c in chars):
         return region
     inside = _chars_in(chars, region.x0 - 1.0, region.top, region.x1 + 1.0, region.bottom)
-    gaps = region_to_columns(region, inside, settings)
+    gaps = region_to_columns(region, inside, settings, hints)
     xs = [region.x0, *(g.boundary for g in gaps), region.x1]
     used: set[int] = set()
     for ln in lines:
@@ -710,16 +809,86 @@ def open_bottom(region: Region, chars: Sequence[Char], page: Page, limit: float,
     if len(used) < 2:
         return region
     y = min(limit, page.height, bottoms[-1] + max(1.0, tops[0] - region.bottom))
-    return Region(region.x0, region.x1, (*region.rules, Segment("h", region.x0, y, region.x1, y)))
+    return _with_rule(region, y)
 
 
-def hrule_tables(page: Page, taken: Sequence[BBox], settings: AlignSettings | None = None
-                 ) -> list[tuple[BBox, list[Cell], int, int]]:
+def _header_key(chars: Sequence[Char], x0: float, x1: float, top: float, bottom: float) -> str:
+    """The glyphs of a table's first row, sorted: equal for equal headers whatever the columns."""
+    return "".join(sorted(c.text for c in _chars_in(chars, x0 - 1.0, top, x1 + 1.0, bottom)))
+
+
+def table_hint(page: Page, cells: Sequence[Cell], first: bool, last: bool,
+               settings: AlignSettings | None = None) -> ColumnHint | None:
+    """The column hint of a table found on ``page`` (None: a table with vertical rules).
+
+    ``first``/``last``: the table is the first/last one on its page.
+    """
+    settings = settings or AlignSettings()
+    if not cells:
+        return None
+    x0, x1 = min(c.bbox.x0 for c in cells), max(c.bbox.x1 for c in cells)
+    top, bottom = min(c.bbox.top for c in cells), max(c.bbox.bottom for c in cells)
+    if any(s.orientation == "v" and x0 - 1.0 <= s.x0 <= x1 + 1.0 and s.top < bottom - 1.0
+           and s.bottom > top + 1.0 for s in page.segments):
+        return None
+    tol = settings.end_tolerance
+    ys = [r.top for r in page_to_rules(page, [], settings)
+          if abs(r.x0 - x0) <= tol and abs(r.x1 - x1) <= tol and top + settings.snap < r.top <= bottom + 0.5]
+    header = _header_key([c for c in page.chars if c.upright], x0, x1, top, min(ys)) if ys else ""
+    bounds = tuple(sorted({round(c.bbox.x0, 2) for c in cells if c.bbox.x0 > x0 + tol}))
+    return ColumnHint(page.number, x0, x1, bounds, header, first, last)
+
+
+def _hints_for(region: Region, first: bool, last: bool, page: Page, chars: Sequence[Char],
+               hints: Sequence[ColumnHint], settings: AlignSettings) -> list[ColumnHint]:
+    """The hints that describe ``region``: same x-extent, and the same header or the part of
+    the table on the page before (when the region begins its page) or after (when it ends it)."""
+    tol = settings.end_tolerance
+    same = [h for h in hints if abs(h.x0 - region.x0) <= tol and abs(h.x1 - region.x1) <= tol]
+    if not same:
+        return []
+    ys = _rule_ys(region, settings)
+    key = _header_key(chars, region.x0, region.x1, ys[0], ys[1])
+    return [h for h in same if (len(key) >= 2 and h.header == key)
+            or (first and h.last and h.page == page.number - 1)
+            or (last and h.first and h.page == page.number + 1)]
+
+
+def split_header(region: Region, chars: Sequence[Char], hints: Sequence[ColumnHint],
+                 settings: AlignSettings) -> Region:
+    """The region with a rule under a repeated header that was printed without one.
+
+    On a continuation page a producer may leave out the rule between the repeated header and
+    the first row (a row continued from the page before, say). When the first band's top
+    lines are exactly the header of the same table on another page (``hints``), a rule is
+    put under them.
+    """
+    keys = {h.header for h in hints if len(h.header) >= 2}
+    ys = _rule_ys(region, settings)
+    if not keys or len(ys) < 2:
+        return region
+    lines = chars_to_lines(_chars_in(chars, region.x0 - 1.0, ys[0], region.x1 + 1.0, ys[1]), settings.text)
+    seen: list[str] = []
+    for ln, nxt in zip(lines, lines[1:], strict=False):
+        seen += [c.text for c in ln.chars if c.text.strip()]
+        if "".join(sorted(seen)) in keys:
+            bottom = max(c.bottom for c in ln.chars)
+            top = min(c.top for c in nxt.chars)
+            if top <= bottom:
+                return region
+            y = (bottom + top) / 2
+            return _with_rule(region, y)
+    return region
+
+
+def hrule_tables(page: Page, taken: Sequence[BBox], settings: AlignSettings | None = None,
+                 hints: Sequence[ColumnHint] = ()) -> list[tuple[BBox, list[Cell], int, int]]:
     """Tables of one page ruled with horizontal lines only: (bbox, cells, n_rows, n_cols) each.
 
     ``taken`` are areas already explained (ruled tables found by reconstruct); their rules and
-    chars are ignored, so no table is found twice. Every grid position of a returned table is
-    covered by exactly one cell.
+    chars are ignored, so no table is found twice. ``hints`` (see :func:`table_hint`) lend the
+    columns of tables found on other pages to fragments of the same layout. Every grid
+    position of a returned table is covered by exactly one cell.
     """
     settings = settings or AlignSettings()
     margin = settings.taken_margin
@@ -730,11 +899,17 @@ def hrule_tables(page: Page, taken: Sequence[BBox], settings: AlignSettings | No
     regions = rules_to_regions(rules, chars, settings, taken)
     for n, region in enumerate(regions):
         later = [r.top for r in regions[n + 1:]] + [b.top for b in taken if b.top >= region.bottom]
-        region = open_bottom(region, chars, page, min(later, default=page.height), settings)
+        first = n == 0 and not any(b.bottom <= region.top for b in taken)
+        used = _hints_for(region, first, not later, page, chars, hints, settings)
+        region = split_header(region, chars, used, settings)
+        region = open_bottom(region, chars, page, min(later, default=page.height), settings, used)
         inside = _chars_in(chars, region.x0 - 1.0, region.top, region.x1 + 1.0, region.bottom)
         if not inside:
             continue
-        found = region_to_cells(region, page, inside, settings)
+        ys = _rule_ys(region, settings)
+        key = _header_key(chars, region.x0, region.x1, ys[0], ys[1])
+        found = region_to_cells(region, page, inside, settings, used,
+                                header=len(key) >= 2 and any(h.header == key for h in used))
         if found is None:
             continue
         cells, nr, nc = found

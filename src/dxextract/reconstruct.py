@@ -12,12 +12,13 @@ Public entry point: :func:`pages_to_tables`.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
+from .align import AlignSettings, ColumnHint, hrule_tables, table_hint
 from .celltext import TextSettings, begins_with_marker, cell_padding, chars_to_cell_text, chars_to_lines
-from .align import AlignSettings, hrule_tables
 from .model import BBox, Cell, Char, Page, Segment, Table
 
 
@@ -291,8 +292,13 @@ def grid_to_cells(grid: Grid, page: Page, chars: Sequence[Char], settings: Recon
 # --- page -> tables ---------------------------------------------------------------------------
 
 
-def page_to_tables(page: Page, settings: ReconstructSettings | None = None) -> PageTables:
-    """The ruled tables of one page (table ids are provisional: ``p<page>-<n>``)."""
+def page_to_tables(page: Page, settings: ReconstructSettings | None = None,
+                   hints: Sequence[ColumnHint] = ()) -> PageTables:
+    """The ruled tables of one page (table ids are provisional: ``p<page>-<n>``).
+
+    ``hints``: columns of tables ruled only horizontally found on other pages (see
+    :func:`pages_to_tables`).
+    """
     settings = settings or ReconstructSettings()
     segments = merge_segments(page.segments, settings)
     tables: list[Table] = []
@@ -314,7 +320,7 @@ def page_to_tables(page: Page, settings: ReconstructSettings | None = None) -> P
         boxes.append(box)
     if settings.align is not None:
         # tables ruled only horizontally (word processors, booktabs): structure from alignment
-        for box, cells, n_rows, n_cols in hrule_tables(page, boxes, settings.align):
+        for box, cells, n_rows, n_cols in hrule_tables(page, boxes, settings.align, hints):
             tables.append(Table(table_id="", cells=tuple(cells), n_rows=n_rows, n_cols=n_cols,
                                 header_rows=0, pages=(page.number,)))
             boxes.append(box)
@@ -409,15 +415,29 @@ def _row_texts(t: Table, r: int) -> list[str]:
     return [c.text for c in sorted(t.cells, key=lambda c: c.c) if c.r == r]
 
 
-def _header_block(t: Table, k: int) -> set[tuple[int, int, int, int, str]] | None:
+def _header_block(t: Table, k: int) -> dict[tuple[int, int, int, int], str] | None:
     """The cells of the first ``k`` rows, or None when a cell crosses row ``k`` (no clean cut)."""
-    block = set()
+    block = {}
     for c in t.cells:
         if c.r < k:
             if c.r + c.rowspan > k:
                 return None
-            block.add((c.r, c.c, c.rowspan, c.colspan, c.text))
+            block[(c.r, c.c, c.rowspan, c.colspan)] = re.sub(r"\s+", "", c.text)
     return block
+
+
+def _same_header(a: dict[tuple[int, int, int, int], str], b: dict[tuple[int, int, int, int], str]) -> bool:
+    """The same header block: the same cells, texts equal but for spacing and line breaks,
+    or nearly equal (OCR reads a repeated header a little differently on each page)."""
+    if a.keys() != b.keys():
+        return False
+    for key, ta in a.items():
+        tb = b[key]
+        if ta == tb:
+            continue
+        if not ta or not tb or difflib.SequenceMatcher(None, ta, tb, autojunk=False).ratio() < 0.8:
+            return False
+    return True
 
 
 def _repeated_header_rows(a: Table, b: Table) -> int:
@@ -430,9 +450,9 @@ def _repeated_header_rows(a: Table, b: Table) -> int:
         ha, hb = _header_block(a, k), _header_block(b, k)
         if ha is None or hb is None:
             continue
-        if ha != hb:
+        if not _same_header(ha, hb):
             break
-        if any(cell[4].strip() for cell in hb):
+        if any(hb.values()):
             best = k
     return best
 
@@ -587,9 +607,28 @@ def mark_header_rows(table: Table, header_rows: int) -> Table:
 
 def pages_to_tables(pages: Iterable[Page], settings: ReconstructSettings | None = None
                     ) -> tuple[list[Table], list[PageTables]]:
-    """Reconstruct every page, then stitch; returns the tables and the per-page results."""
+    """Reconstruct every page, then stitch; returns the tables and the per-page results.
+
+    Tables ruled only horizontally take their columns from the text alignment, which a short
+    fragment on one page may not show. Their columns found on each page are handed to the
+    other pages as hints (the same table's part on the page before or after, or a table with
+    the same header) and those pages are done again, until the hints no longer change.
+    """
     settings = settings or ReconstructSettings()
+    pages = list(pages)
     per_page = [page_to_tables(p, settings) for p in pages]
+    align = settings.align
+    if align is not None:
+        hints: list[ColumnHint] = []
+        for _round in range(3):
+            new = [h for p, pt in zip(pages, per_page, strict=True) for i, t in enumerate(pt.tables)
+                   if (h := table_hint(p, t.cells, i == 0, i == len(pt.tables) - 1, align)) is not None]
+            if new == hints:
+                break
+            hints = new
+            near = {h.page + d for h in hints for d in (-1, 0, 1)}
+            per_page = [page_to_tables(p, settings, hints) if p.number in near else pt
+                        for p, pt in zip(pages, per_page, strict=True)]
     tables = stitch_tables(per_page, settings)
     tables = [mark_header_rows(t, t.header_rows) for t in tables]
     return tables, per_page
