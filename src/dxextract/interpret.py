@@ -317,7 +317,27 @@ def read_status_matrix(table: Table, profile: Profile, report_fy: int | None,
                 item_no=i_no, item=strip_prefix(i_text, profile.number_prefix["item"]),
                 fy=fy, status_symbol=sym, status_code=STATUS_CODES[sym],
                 page=item_cell.page, table_id=table.table_id, r=r))
-    return out
+    return _checked_numbering(out, table, warnings)
+
+
+def _checked_numbering(items: list[StatusItem], table: Table, warnings: list[Warning_]) -> list[StatusItem]:
+    """Item numbers as printed when they run 1, 2, 3 … within each measure; else counted.
+
+    A misread mark (OCR turns ② into ③, or drops it) would otherwise put an item under
+    another's number; the order of the rows is the more reliable witness then.
+    """
+    rows: dict[tuple[int | None, int | None], dict[int, int | None]] = {}
+    for it in items:
+        rows.setdefault((it.strategy_no, it.measure_no), {}).setdefault(it.r, it.item_no)
+    renumber: dict[int, int] = {}
+    for (s_no, m_no), printed in rows.items():
+        numbers = list(printed.values())
+        if numbers != list(range(1, len(numbers) + 1)):
+            warnings.append(Warning_(
+                f"table {table.table_id}: strategy {s_no} measure {m_no}: item numbers read as {numbers}, "
+                f"not 1..{len(numbers)}; numbered by row order instead", table.pages[0], table.table_id))
+            renumber.update({r: n for n, r in enumerate(sorted(printed), start=1)})
+    return [replace(it, item_no=renumber[it.r]) if it.r in renumber else it for it in items]
 
 
 def read_kpi_panel(table: Table, profile: Profile, report_fy: int | None) -> list[Kpi]:

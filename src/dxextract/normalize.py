@@ -236,7 +236,15 @@ def fold_status(s: str) -> str | None:
     text = "".join(normalize_text(s).split())
     if not text:
         return None
-    return _STATUS_FORMS.get(text)
+    if text in _STATUS_FORMS:
+        return _STATUS_FORMS[text]
+    if len(text) <= 3 and all(_STATUS_FORMS.get(ch) == "—" for ch in text):
+        return "—"  # OCR reads a long dash as two or three short ones (ーー)
+    return _OCR_STATUS.get(text)
+
+
+#: what OCR engines make of status marks standing alone in a cell (a Latin O for ○)
+_OCR_STATUS = {"O": "○", "o": "○", "〇": "○", "A": "▲", "x": "×", "X": "×", "メ": "×"}
 
 
 # --- mixed scripts --------------------------------------------------------------------------

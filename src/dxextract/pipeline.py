@@ -25,6 +25,7 @@ from .interpret import Report, tables_to_report, title_lines
 from .model import Table, Warning_
 from .normalize import check_cid, mixed_script_words
 from .profile import load_profile, schemas_dir
+from .raster import RasterSettings, image_segments, page_is_image_only
 from .reconstruct import PageTables, ReconstructSettings, pages_to_tables
 
 ProgressFn = Callable[[int, int], None]
@@ -40,6 +41,7 @@ class IngestSettings:
     #: also build Great Expectations Data Docs here (an optional output, not committed)
     docs_dir: Path | None = None
     extract: ExtractSettings = field(default_factory=ExtractSettings)
+    raster: RasterSettings = field(default_factory=RasterSettings)
     reconstruct: ReconstructSettings = field(default_factory=ReconstructSettings)
 
 
@@ -134,6 +136,10 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
 
     def pages():
         for page in pdf_to_pages(text_pdf, settings.extract, ocr_pages=frozenset(ocr_pages)):
+            if page.ocr and page_is_image_only(page):
+                # a scan's rules are in the image: read them from it (OCR'd copy: deskewed)
+                segments = image_segments(text_pdf, page.number, settings.raster, chars=page.chars)
+                page = replace(page, segments=tuple(segments))
             if progress:
                 progress(page.number, n_pages)
             yield page
@@ -141,6 +147,7 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
     tables, per_page = pages_to_tables(pages(), settings.reconstruct)
     if ocr_pages:
         tables, per_page = despace_ocr(tables, per_page, ocr_pages)
+        tables = ocr_blank_cells(text_pdf, tables, ocr_pages)
     if not tables:
         raise NoTablesError(f"{pdf}: no tables found on any of {n_pages} page(s) "
                             "(dxextract reads ruled tables; is this the right file?)")
@@ -185,6 +192,26 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
     failures = _validate(frames, settings.docs_dir) if settings.validate else pd.DataFrame()
     manifest["validation_failures"] = len(failures)
     return Outputs(frames, manifest, report, failures, warnings)
+
+
+def ocr_blank_cells(text_pdf: Path, tables: list[Table], ocr_pages: set[int]) -> list[Table]:
+    """Read, one by one, the cells of OCR'd pages that page-level OCR left blank or nearly so.
+
+    Page-level OCR drops isolated marks or reads them as noise (▲ as 人人, — as =); a cell of
+    at most three characters is read again on its own, where a lone mark is told by its shape.
+    """
+    from .ocr import ocr_cells
+
+    found: dict[tuple[str, int, int], str] = {}
+    for page_no in sorted(ocr_pages):
+        boxes = {(t.table_id, c.r, c.c): (c.bbox.x0, c.bbox.top, c.bbox.x1, c.bbox.bottom)
+                 for t in tables for c in t.cells
+                 if c.page == page_no and len(re.sub(r"\s+", "", c.text)) <= 3}
+        found.update(ocr_cells(text_pdf, page_no, boxes))
+    if not found:
+        return tables
+    return [replace(t, cells=tuple(replace(c, text=found.get((t.table_id, c.r, c.c), c.text)) for c in t.cells))
+            for t in tables]
 
 
 def despace_ocr(tables: list[Table], per_page: list[PageTables], ocr_pages: set[int]
