@@ -184,3 +184,78 @@ def test_settings_are_validated() -> None:
         AlignSettings(min_rules=1)
     with pytest.raises(SettingsError, match=r"AlignSettings\.snap"):
         AlignSettings(snap=-1)
+
+
+def _two_page_table(path: Path) -> list[Page]:
+    """A table over two pages; its first column is one merged cell that goes on over the break.
+
+    The header has no text over the first column, and on page 2 the first column is empty
+    (the merged cell's continuation) and every rule is drawn in full: page 2 alone shows two
+    columns, not three.
+    """
+    c = canvas.Canvas(str(path), pagesize=A4)
+    for page, rows in ((1, (("住民票の発行", "120件"), ("印鑑証明", "45件"), ("戸籍謄本", "30件"))),
+                       (2, (("転入届", "18件"), ("転出届", "12件")))):
+        c.setFont(FONT, FS)
+        c.setLineWidth(0.6)
+        top = 100.0 if page == 1 else 60.0
+        _rule(c, X[0], X[-1], top)
+        _text(c, X[1] + 3, top + 4, "内容")
+        _text(c, X[2] + 3, top + 4, "件数")
+        y = top + 20
+        _rule(c, X[0], X[-1], y)
+        body_top = y
+        for k, (item, count) in enumerate(rows):
+            if k:
+                _rule(c, X[1] if page == 1 else X[0], X[-1], y)
+            _text(c, X[1] + 3, y + 4, item)
+            _text(c, X[2] + 3, y + 4, count)
+            y += 20
+        if page == 1:
+            _text(c, X[0] + 3, (body_top + y) / 2 - FS / 2, "窓口")
+        _rule(c, X[0], X[-1], y)
+        c.showPage()
+    c.save()
+    return list(pdf_to_pages(path))
+
+
+def test_fragment_takes_columns_from_the_page_before(tmp_path: Path) -> None:
+    from dxextract.align import table_hint
+    from dxextract.reconstruct import pages_to_tables
+
+    p1, p2 = _two_page_table(tmp_path / "hrules_two_pages.pdf")
+    alone = hrule_tables(p2, [])
+    assert [nc for *_rest, nc in alone] == [2]  # the fragment alone: no sign of the first column
+    first = hrule_tables(p1, [])
+    hint = table_hint(p1, first[0][1], first=True, last=True)
+    assert hint is not None and hint.boundaries == pytest.approx((X[1], X[2]), abs=1.0)
+    hinted = hrule_tables(p2, [], hints=[hint])
+    assert [nc for *_rest, nc in hinted] == [3]
+    assert _cells(hinted[0]) == {
+        (0, 0, 1, 1, ""), (0, 1, 1, 1, "内容"), (0, 2, 1, 1, "件数"),
+        (1, 0, 1, 1, ""), (1, 1, 1, 1, "転入届"), (1, 2, 1, 1, "18件"),
+        (2, 0, 1, 1, ""), (2, 1, 1, 1, "転出届"), (2, 2, 1, 1, "12件"),
+    }
+    _covered_once(hinted[0])
+
+    tables, _per_page = pages_to_tables([p1, p2])
+    assert len(tables) == 1
+    t = tables[0]
+    assert (t.n_rows, t.n_cols, t.header_rows, t.pages) == (6, 3, 1, (1, 2))
+    cells = {(k.r, k.c, k.rowspan, k.colspan, k.text) for k in t.cells}
+    assert (1, 0, 4, 1, "窓口") in cells  # the merged cell goes on into page 2's first row
+    assert {(4, 1, 1, 1, "転入届"), (5, 2, 1, 1, "12件")} <= cells
+
+
+def test_ruled_tables_give_no_hint(tmp_path: Path) -> None:
+    from dxextract.align import table_hint
+    from dxextract.model import Cell
+
+    def draw(c: canvas.Canvas) -> None:
+        _table(c, 100, True, False)
+        for x in X:
+            c.line(x, H - 100, x, H - 180)
+
+    page = _page(tmp_path / "ruled.pdf", draw)
+    cell = Cell(r=0, c=0, rowspan=1, colspan=1, text="", page=1, bbox=BBox(X[0], 100, X[-1], 180))
+    assert table_hint(page, [cell], first=True, last=True) is None

@@ -13,6 +13,12 @@ region crosses; a merged header crossing a gap in one line does not kill it) ->
 visible as paragraph gaps in some columns, is split at them) ->
 ``region_to_cells`` (elementary cells merged where no rule or no gap separates them).
 
+Tables over several pages: ``open_bottom`` takes a last row a page break left without its
+closing rule; ``split_header`` puts the rule back under a repeated header printed without one;
+:class:`ColumnHint` (made by :func:`table_hint`) lends the columns found on one page to a
+fragment of the same layout on another (the table's part on the page before or after, or a
+table with the same header), whose own rows may be too few to show them.
+
 Public entry point: :func:`hrule_tables`. Coordinates: PDF points, top-left origin.
 """
 
@@ -370,6 +376,21 @@ def region_to_columns(region: Region, chars: Sequence[Char], settings: AlignSett
             candidates.append((v0, v1))
     found = [(v0, v1) for v0, v1 in candidates if _supported(v0, v1, lines)
              or (n_bands <= 2 and _bounded(v0, v1, lines))]
+    # a boundary most rows run across (merged cells over two columns) still stands where the
+    # rows that do not show columns lined up on both sides of it
+    for _g0, _g1, i, j in _intervals([allowed < k <= n_bands - 2 for k in count], region.x0, step):
+        if i == 0 or j == n - 1 or any(i * step <= v0 - region.x0 <= (j + 1) * step for v0, _v in candidates):
+            continue
+        low = min(count[i:j + 1])
+        valleys = _intervals([count[k] == low and i <= k <= j for k in range(n)], region.x0, step)
+        v0, v1, _a, _b = max(valleys, key=lambda v: v[1] - v[0])
+        free = [runs for runs in lines if not any(r.x0 < v0 and r.x1 > v1 for r in runs)]
+        v0, v1 = _exact(v0, v1, free)
+        # the rows across it cross it well (merged cells), none ends near it
+        clean = all(r.x0 < v0 - 0.5 * size and r.x1 > v1 + 0.5 * size
+                    for runs in lines for r in runs if r.x0 < v1 and r.x1 > v0)
+        if clean and v1 - v0 >= min_gap and _bounded(v0, v1, free) and _supported(v0, v1, free, both=True):
+            found.append((v0, v1))
     gaps: list[Gap] = []
     for g0, g1 in sorted(found):
         inner = [e for e in ends if g0 - 1.5 <= e <= g1 + 1.5]
@@ -423,14 +444,14 @@ def _exact(v0: float, v1: float, lines: Sequence[Sequence[Run]]) -> tuple[float,
     return left, right
 
 
-def _supported(g0: float, g1: float, lines: Sequence[Sequence[Run]]) -> bool:
+def _supported(g0: float, g1: float, lines: Sequence[Sequence[Run]], both: bool = False) -> bool:
     """Does the text beside a free x range line up as a column edge?
 
     A real column boundary has, in at least two printed lines with different texts, text that
     starts at the same x right of it (left-aligned), ends at the same x left of it
     (right-aligned), or is centred on the same x as the text that bounds the range (centred).
     A range that is free only because some cells hold short text has none of these; one
-    text repeated in several rows proves nothing.
+    text repeated in several rows proves nothing. ``both``: the text on each side must line up.
     """
     starts: list[Run] = []
     ends: list[Run] = []
@@ -448,16 +469,15 @@ def _supported(g0: float, g1: float, lines: Sequence[Sequence[Run]]) -> bool:
     def distinct(runs: list[Run]) -> bool:
         return len({r.text for r in runs}) >= 2
 
-    if distinct([r for r in starts if abs(r.x0 - g1) <= tol]) or \
-            distinct([r for r in ends if abs(r.x1 - g0) <= tol]):
-        return True
-    for side, bounding in ((starts, [r for r in starts if abs(r.x0 - g1) <= 0.75]),
-                           (ends, [r for r in ends if abs(r.x1 - g0) <= 0.75])):
-        for r in bounding:
-            centre = (r.x0 + r.x1) / 2
-            if distinct([q for q in side if abs((q.x0 + q.x1) / 2 - centre) <= 1.5]):
-                return True
-    return False
+    def centred(side: list[Run], bounding: list[Run]) -> bool:
+        return any(distinct([q for q in side if abs((q.x0 + q.x1) / 2 - (r.x0 + r.x1) / 2) <= 1.5])
+                   for r in bounding)
+
+    start_side = distinct([r for r in starts if abs(r.x0 - g1) <= tol]) or \
+        centred(starts, [r for r in starts if abs(r.x0 - g1) <= 0.75])
+    end_side = distinct([r for r in ends if abs(r.x1 - g0) <= tol]) or \
+        centred(ends, [r for r in ends if abs(r.x1 - g0) <= 0.75])
+    return (start_side and end_side) if both else (start_side or end_side)
 
 
 def _bounded(g0: float, g1: float, lines: Sequence[Sequence[Run]]) -> bool:
@@ -666,6 +686,7 @@ def region_to_cells(region: Region, page: Page, chars: Sequence[Char], settings:
         multi += len(filled) >= 2
     if nonempty < 2 or multi < settings.min_multi_share * nonempty:
         return None  # prose between rules, not a table
+    _inherit_spans(sep_v, xs, ys, chars, settings)
     chars = _pull_hanging(chars, xs, ys, min_gap, settings)
     placed = []
     pads = []
@@ -684,6 +705,42 @@ def region_to_cells(region: Region, page: Page, chars: Sequence[Char], settings:
     if 2 * sum(len(t) == 1 and t.isalpha() for t in texts) > len(texts):
         return None  # letters spread over a line (均等割り付け), not columns
     return cells, nr, nc
+
+
+def _centre(chars: Sequence[Char], settings: AlignSettings) -> float | None:
+    """The x centre of a cell's widest printed line."""
+    lines = chars_to_lines(chars, settings.text)
+    if not lines:
+        return None
+    widest = max(lines, key=lambda ln: ln.x1 - ln.x0)
+    return (widest.x0 + widest.x1) / 2
+
+
+def _inherit_spans(sep_v: list[list[bool]], xs: Sequence[float], ys: Sequence[float],
+                   chars: Sequence[Char], settings: AlignSettings) -> None:
+    """A row whose one text under a merged cell is centred like the merged cell's text spans
+    the same columns.
+
+    Without vertical rules a short centred text over several columns crosses no column gap:
+    only its centre tells it is merged. When the row above has a merged cell over the same
+    columns, with its text centred on the same x, and the other columns are empty, the row
+    repeats that merge (a footer band of merged cells, say).
+    """
+    nc = len(xs) - 1
+    for r in range(1, len(ys) - 1):
+        a = 0
+        while a < nc:
+            b = a
+            while b < nc - 1 and not sep_v[r - 1][b]:
+                b += 1
+            if b > a and all(sep_v[r][a:b]):
+                filled = [c for c in range(a, b + 1) if _chars_in(chars, xs[c], ys[r], xs[c + 1], ys[r + 1])]
+                above = _centre(_chars_in(chars, xs[a], ys[r - 1], xs[b + 1], ys[r]), settings)
+                here = _centre(_chars_in(chars, xs[a], ys[r], xs[b + 1], ys[r + 1]), settings)
+                if len(filled) == 1 and above is not None and here is not None and abs(above - here) <= 1.5:
+                    for k in range(a, b):
+                        sep_v[r][k] = False
+            a = b + 1
 
 
 def _cut_header(sep_h: list[list[bool]], ys: Sequence[float], rule_ys: Sequence[float],
