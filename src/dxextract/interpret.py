@@ -8,6 +8,7 @@ position, and reads them into :class:`StatusItem`, :class:`Kpi`, :class:`Initiat
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -156,8 +157,18 @@ def compact(text: str) -> str:
 
 
 def status_of(text: str) -> str | None:
-    """The status symbol a matrix cell holds (wrapping and look-alikes folded), or None."""
-    return fold_status(compact(text))
+    """The status symbol a matrix cell holds (wrapping and look-alikes folded), or None.
+
+    A status word with stray strokes around it (OCR's 「|6取り下|げ」) still counts: the
+    word is tried again without ASCII noise when the whole text is not a status.
+    """
+    t = compact(text)
+    sym = fold_status(t)
+    if sym is None and len(t) > 2:
+        core = re.sub(r"[|!¦_:;.,'\"`0-9]", "", t)
+        if core != t and len(core) >= 2:
+            sym = fold_status(core)
+    return sym
 
 
 def strip_prefix(text: str, pattern: re.Pattern[str]) -> str:
@@ -287,8 +298,16 @@ def read_status_matrix(table: Table, profile: Profile, report_fy: int | None,
     counters: dict[tuple[int | None, int | None], int] = {}
     for r in range(hdr + 1, table.n_rows):
         item_cell = table.cell_at(r, roles["item"])
-        if item_cell is None or item_cell.r != r or not item_cell.text.strip():
+        if item_cell is None or item_cell.r != r:
             continue
+        if not item_cell.text.strip():
+            # an item whose text did not come through (OCR) still holds its place in the
+            # numbering when its row carries status marks
+            marks = [table.cell_at(r, c) for c in years]
+            if not any(m is not None and m.r == r and status_of(m.text) for m in marks):
+                continue
+            warnings.append(Warning_(f"page {item_cell.page}, table {table.table_id}, r{r}: plan item "
+                                     "without text; kept for its status marks", item_cell.page, table.table_id))
         strat = table.cell_at(r, roles["strategy"]) if "strategy" in roles else None
         meas = table.cell_at(r, roles["measure"]) if "measure" in roles else None
         s_text = one_line(normalize_text(strat.text)) if strat else ""
@@ -384,6 +403,28 @@ def departments_of(text: str, profile: Profile) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def _known_measure(measure: str, m_no: int | None,
+                   measures: dict[str, tuple[int | None, int | None]]) -> tuple[int | None, int | None] | None:
+    """(strategy_no, measure_no) of the status matrix's measure this detail row's measure is.
+
+    Exact text first; else the most similar measure text (a reworded measure, or OCR's
+    misreadings), required to be clearly similar and, when the row prints a number, to agree
+    with it.
+    """
+    if measure in measures:
+        return measures[measure]
+    if not measure:
+        return None
+    best, best_sim = None, 0.0
+    for text, (s, m) in measures.items():
+        if m_no is not None and m is not None and m != m_no:
+            continue
+        sim = difflib.SequenceMatcher(None, measure, text, autojunk=False).ratio()
+        if sim > best_sim:
+            best, best_sim = (s, m), sim
+    return best if best_sim >= 0.6 else None
+
+
 def read_detail(table: Table, profile: Profile, report_fy: int | None,
                 strategy_no: int | None, measures: dict[str, tuple[int | None, int | None]]
                 ) -> tuple[list[Initiative], list[FigureRow]]:
@@ -401,10 +442,10 @@ def read_detail(table: Table, profile: Profile, report_fy: int | None,
         m_no = read_number(m_text) if profile.matrix_columns["measure"].match(m_text) else None
         measure = strip_prefix(m_text, profile.number_prefix["measure"])
         s_no = strategy_no
-        if measure in measures:
-            s_known, m_known = measures[measure]
-            s_no = s_no if s_no is not None else s_known
-            m_no = m_no if m_no is not None else m_known
+        known = _known_measure(measure, m_no, measures)
+        if known is not None:
+            s_no = s_no if s_no is not None else known[0]
+            m_no = m_no if m_no is not None else known[1]
         key = (s_no, m_no)
         counters[key] = counters.get(key, 0) + 1
         texts = {role: normalize_text(c.text) if c else "" for role, c in cells.items()}

@@ -243,7 +243,7 @@ def classify_mark(ink: Any) -> str | None:
         return "△" if holes else "▲"
     if holes == 0 and circular and fill > 0.7:
         return "●"
-    if holes == 0 and fill < 0.4 and not plus and 0.75 <= aspect <= 1.33:
+    if holes == 0 and fill < 0.55 and not widening and not plus and 0.75 <= aspect <= 1.33:
         return "×"
     return None
 

@@ -408,6 +408,7 @@ def drop_text_strokes(segments: Sequence[Segment], chars: Sequence[Char],
         pos = s.top if horizontal else s.x0
         start, end = (s.x0, s.x1) if horizontal else (s.top, s.bottom)
         spans: list[tuple[float, float]] = []
+        biggest = 0.0
         for c in chars:
             lo, hi = (c.top, c.bottom) if horizontal else (c.x0, c.x1)
             if not lo < pos < hi:
@@ -415,7 +416,10 @@ def drop_text_strokes(segments: Sequence[Segment], chars: Sequence[Char],
             a, b = (c.x0, c.x1) if horizontal else (c.top, c.bottom)
             pad = 0.25 * max(c.size, hi - lo)  # the gap between two glyphs of one word
             spans.append((max(start, a - pad), min(end, b + pad)))
-        if _union_length(spans) < cover * (end - start):
+            biggest = max(biggest, c.size, hi - lo)
+        # a glyph stroke spans a few glyphs at most; OCR's word boxes are loose and may
+        # straddle a real rule, so a segment much longer than the glyphs it crosses is kept
+        if end - start > 5 * biggest or _union_length(spans) < cover * (end - start):
             out.append(s)
     return out
 
