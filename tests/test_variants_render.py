@@ -18,7 +18,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "make_variants.py"
 TRUTH_CANDIDATES = [
     ROOT.parent / "shared" / "corpus" / "kasama_dx_r5.json",
-    Path("/work/shared/corpus/kasama_dx_r5.json"),
 ]
 
 
