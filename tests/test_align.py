@@ -155,7 +155,7 @@ def test_prose_page_with_a_few_rules_has_no_table(tmp_path: Path, n_rules: int) 
 
 def _ruled_pdfs() -> list[Path]:
     paths = [ROOT / "raw" / "kasama_dx_r5.pdf"]
-    paths += sorted(Path("/work/shared/realworld").glob("*.pdf"))
+    paths += sorted((ROOT.parent / "shared" / "realworld").glob("*.pdf"))
     return [p for p in paths if p.exists()]
 
 
