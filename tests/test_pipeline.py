@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dxextract.emit import frame_to_csv
-from dxextract.pipeline import Outputs, outputs_to_files, process_pdf, sha256_bytes
+from dxextract.emit import frame_to_csv, sha256_file
+from dxextract.pipeline import Outputs, outputs_to_files, process_pdf
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -39,7 +39,7 @@ def test_committed_outputs_are_not_stale(outputs: dict[str, Outputs], name: str)
     """normalized/ holds what `dxextract run` makes of raw/ today (rerun it when this fails)."""
     folder = REPO / "normalized" / SAMPLES[name]
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["sha256"] == sha256_bytes(REPO / "raw" / f"{name}.pdf")
+    assert manifest["sha256"] == sha256_file(REPO / "raw" / f"{name}.pdf")
     for file, data in outputs_to_files(outputs[name]).items():
         assert (folder / file).read_bytes() == data, f"{folder / file} is stale: run `dxextract run --force`"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from dxextract.emit import frame_to_csv
-from dxextract.pipeline import IngestSettings, process_pdf
+from dxextract.pipeline import IngestSettings, Outputs, process_pdf
 
 pytest.importorskip("reportlab")
 
@@ -52,6 +52,13 @@ def _render(route: str, year: str, tmp: Path) -> Path:
         pytest.skip(f"route {route} unavailable here: {e}")
 
 
+def _write(out: Outputs, folder: Path) -> Path:
+    folder.mkdir()
+    for name, df in out.frames.items():
+        (folder / name).write_bytes(frame_to_csv(df))
+    return folder
+
+
 def _score(year: str, out: Path, bars: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, str(SHARED / "eval" / "score.py"),
                            "--truth", str(SHARED / "corpus" / f"kasama_dx_{year}.json"), "--out", str(out),
@@ -63,11 +70,7 @@ def _score(year: str, out: Path, bars: list[str]) -> subprocess.CompletedProcess
 def test_variant_meets_the_bars(tmp_path: Path, route: str, year: str) -> None:
     pdf = _render(route, year, tmp_path / "pdf")
     out = process_pdf(pdf, IngestSettings())
-    folder = tmp_path / "out"
-    folder.mkdir()
-    for name, df in out.frames.items():
-        (folder / name).write_bytes(frame_to_csv(df))
-    proc = _score(year, folder, BARS["default"])
+    proc = _score(year, _write(out, tmp_path / "out"), BARS["default"])
     assert proc.returncode == 0, proc.stdout
     assert len(out.failures) == 0, out.failures.head(10).to_string()
 
@@ -108,10 +111,6 @@ def test_a_scan_with_ocr_meets_the_scan_bars(tmp_path: Path, year: str) -> None:
         pytest.skip(reason)
     pdf = _render("scan", year, tmp_path / "pdf")
     out = process_pdf(pdf, IngestSettings(ocr=True, validate=False))
-    folder = tmp_path / "out"
-    folder.mkdir()
-    for name, df in out.frames.items():
-        (folder / name).write_bytes(frame_to_csv(df))
-    proc = _score(year, folder, BARS["scan"])
+    proc = _score(year, _write(out, tmp_path / "out"), BARS["scan"])
     assert proc.returncode == 0, proc.stdout
     assert out.frames["status_items.csv"]["ocr"].all(), "every row read by OCR says so"

@@ -77,8 +77,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Every PDF under ``raw/`` into ``normalized/<lg_code>_<report_fy>/``, skipping unchanged ones."""
-    from .emit import write_folder
-    from .pipeline import IngestSettings, Outputs, outputs_to_files, process_pdf, sha256_bytes
+    from .emit import sha256_file, write_folder
+    from .pipeline import IngestSettings, Outputs, outputs_to_files, process_pdf
 
     raw, base = Path(args.raw), Path(args.out)
     pdfs = sorted(p for p in raw.rglob("*") if p.suffix.lower() == ".pdf")
@@ -93,7 +93,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 continue
     worst = 0
     for pdf in pdfs:
-        digest = sha256_bytes(pdf)
+        digest = sha256_file(pdf)
         if digest in known and not args.force:
             _say(f"{pdf.name}: unchanged (sha256 matches {known[digest]}), skipped")
             continue

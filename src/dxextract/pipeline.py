@@ -6,7 +6,6 @@ so it can run in a worker process or on a cluster; ``ingest`` adds the folder ha
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
-from .emit import check_writable, frame_to_csv, report_to_frames, write_folder
+from .emit import check_writable, frame_to_csv, report_to_frames, sha256_file, write_folder
 from .errors import DxextractError, NoTablesError
 from .extract import ExtractSettings, page_count, pdf_to_pages
 from .interpret import Report, tables_to_report, title_lines
@@ -61,14 +60,6 @@ class Outputs:
         if m.get("lg_code") or m.get("report_fy"):
             return f"{m.get('lg_code') or 'unknown'}_{m.get('report_fy') or 'unknown'}"
         return re.sub(r"[^\w.-]+", "_", Path(m["source"]).stem)
-
-
-def sha256_bytes(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def lg_code_of(texts: list[str]) -> tuple[str, str]:
@@ -172,7 +163,7 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
                                     "has ocr=true; check figures against the page images"))
     manifest: dict[str, Any] = {
         "source": pdf.name,
-        "sha256": sha256_bytes(pdf),
+        "sha256": sha256_file(pdf),
         "pages": n_pages,
         "tool": "dxextract",
         "version": __version__,
