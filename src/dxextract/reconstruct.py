@@ -605,6 +605,15 @@ def mark_header_rows(table: Table, header_rows: int) -> Table:
     return replace(table, cells=cells, header_rows=header_rows)
 
 
+def _free_rules(page: Page, settings: ReconstructSettings) -> int:
+    """Long horizontal rules that no vertical rule touches: the stuff of hrules-only tables."""
+    merged = merge_segments(page.segments, settings)
+    verticals = [s for s in merged if s.orientation == "v"]
+    tol = settings.snap + 0.5
+    return sum(1 for s in merged if s.orientation == "h" and s.x1 - s.x0 > 0.2 * page.width
+               and not any(_touch(s, v, tol) for v in verticals))
+
+
 def pages_to_tables(pages: Iterable[Page], settings: ReconstructSettings | None = None
                     ) -> tuple[list[Table], list[PageTables]]:
     """Reconstruct every page, then stitch; returns the tables and the per-page results.
@@ -615,20 +624,27 @@ def pages_to_tables(pages: Iterable[Page], settings: ReconstructSettings | None 
     the same header) and those pages are done again, until the hints no longer change.
     """
     settings = settings or ReconstructSettings()
-    pages = list(pages)
-    per_page = [page_to_tables(p, settings) for p in pages]
     align = settings.align
-    if align is not None:
+    per_page: list[PageTables] = []
+    # Only pages that may hold a table ruled horizontally are kept for the hint rounds; the
+    # others' characters are dropped as soon as they are done (bounded memory on long books).
+    kept: dict[int, Page] = {}
+    for p in pages:
+        per_page.append(page_to_tables(p, settings))
+        if align is not None and _free_rules(p, settings) >= 2:
+            kept[p.number] = p
+    if align is not None and kept:
         hints: list[ColumnHint] = []
         for _round in range(3):
-            new = [h for p, pt in zip(pages, per_page, strict=True) for i, t in enumerate(pt.tables)
-                   if (h := table_hint(p, t.cells, i == 0, i == len(pt.tables) - 1, align)) is not None]
+            new = [h for pt in per_page if pt.number in kept for i, t in enumerate(pt.tables)
+                   if (h := table_hint(kept[pt.number], t.cells, i == 0, i == len(pt.tables) - 1, align))
+                   is not None]
             if new == hints:
                 break
             hints = new
             near = {h.page + d for h in hints for d in (-1, 0, 1)}
-            per_page = [page_to_tables(p, settings, hints) if p.number in near else pt
-                        for p, pt in zip(pages, per_page, strict=True)]
+            per_page = [page_to_tables(kept[pt.number], settings, hints)
+                        if pt.number in near and pt.number in kept else pt for pt in per_page]
     tables = stitch_tables(per_page, settings)
     tables = [mark_header_rows(t, t.header_rows) for t in tables]
     return tables, per_page
