@@ -186,3 +186,46 @@ def test_an_interrupted_rule_stays_interrupted() -> None:
     # two rules with a 4 pt gap (a cmidrule-like break between columns) are not one rule
     merged = merge_segments([h(50, 0, 100), h(50, 104, 200)], ReconstructSettings())
     assert len(merged) == 2
+
+
+def _two_page_table(path, headings: tuple[str, str]) -> None:  # type: ignore[no-untyped-def]
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("HeiseiKakuGo-W5"))
+    c = canvas.Canvas(str(path), invariant=1)
+    for page, heading in enumerate(headings):
+        c.setFont("HeiseiKakuGo-W5", 11)
+        c.drawString(50, 740, heading)
+        top = 720 if page else 720
+        rows = 20 if page == 0 else 4  # the first part fills its page
+        bottom = top - 30 * rows
+        for i in range(rows + 1):
+            c.line(50, top - 30 * i, 450, top - 30 * i)
+        for x in (50, 250, 450):
+            c.line(x, top, x, bottom)
+        c.setFont("HeiseiKakuGo-W5", 9)
+        for i in range(rows):
+            c.drawString(60, top - 30 * i - 18, f"項目{page}-{i}")
+            c.drawString(260, top - 30 * i - 18, "継続実施")
+        c.showPage()
+    c.save()
+
+
+@pytest.mark.parametrize(("second", "tables"), [
+    ("基本戦略2 手の中にある市役所の実現（続き）", 1),
+    ("基本戦略2 手の中にある市役所の実現", 1),
+    ("（続き）", 1),
+    ("基本戦略3 デジタルを活用した効率的な行政運営", 2),
+])
+def test_a_heading_printed_again_over_a_continued_table(tmp_path, second: str, tables: int) -> None:  # type: ignore[no-untyped-def]
+    from dxextract.extract import pdf_to_pages
+    from dxextract.reconstruct import pages_to_tables
+
+    pdf = tmp_path / "two.pdf"
+    _two_page_table(pdf, ("基本戦略2 手の中にある市役所の実現", second))
+    found, _ = pages_to_tables(pdf_to_pages(pdf))
+    assert len(found) == tables
+    if tables == 1:
+        assert found[0].n_rows == 24 and found[0].pages == (1, 2)

@@ -395,17 +395,36 @@ def _last_on_page(pt: PageTables, t: Table, margin: float) -> bool:
         and not any(min(c.bbox.top for c in o.cells) > bottom for o in pt.tables if o is not t)
 
 
-def _first_on_page(pt: PageTables, t: Table, margin: float) -> bool:
-    """Nothing but a running header precedes ``t`` on its page."""
+_CONTINUED = re.compile(r"[(（]?\s*(続き?|つづき|続く|continued|cont\.?)\s*[)）]?\s*$", re.IGNORECASE)
+
+
+def _repeats_caption(text: str, caption: str) -> bool:
+    """A heading printed again over a continued table: the caption itself, or 「（続き）」."""
+    bare = _CONTINUED.sub("", text).strip()
+    if not bare:
+        return True  # 「（続き）」 alone
+    if not caption:
+        return False
+    squeeze = re.compile(r"\s+")
+    ratio = difflib.SequenceMatcher(None, squeeze.sub("", bare), squeeze.sub("", caption), autojunk=False).ratio()
+    return ratio >= 0.85
+
+
+def _first_on_page(pt: PageTables, t: Table, margin: float, caption: str = "") -> bool:
+    """Nothing but a running header, or the table's own heading printed again, precedes ``t``."""
     top = min(c.bbox.top for c in t.cells)
-    return t is pt.tables[0] and \
-        not any(ln[1] < top and not _is_running(ln, pt.height, margin, "head") for ln in pt.free_lines)
+    return t is pt.tables[0] and not any(
+        ln[1] < top and not _is_running(ln, pt.height, margin, "head") and not _repeats_caption(ln[2], caption)
+        for ln in pt.free_lines)
 
 
-def _continues(prev: PageTables, a: Table, nxt: PageTables, b: Table, settings: ReconstructSettings) -> bool:
+def _continues(prev: PageTables, a: Table, nxt: PageTables, b: Table, settings: ReconstructSettings,
+               caption: str = "") -> bool:
+    """Is ``b`` (first on its page) the continuation of ``a`` (last on the page before)?"""
     if nxt.number != prev.number + 1 or a.n_cols != b.n_cols:
         return False
-    if not (_last_on_page(prev, a, settings.margin_share) and _first_on_page(nxt, b, settings.margin_share)):
+    if not (_last_on_page(prev, a, settings.margin_share)
+            and _first_on_page(nxt, b, settings.margin_share, caption)):
         return False
     wa, wb = _col_widths(a), _col_widths(b)
     return all(abs(x - y) < 0.03 for x, y in zip(wa, wb, strict=True))
@@ -435,9 +454,18 @@ def _same_header(a: dict[tuple[int, int, int, int], str], b: dict[tuple[int, int
         tb = b[key]
         if ta == tb:
             continue
-        if not ta or not tb or difflib.SequenceMatcher(None, ta, tb, autojunk=False).ratio() < 0.8:
+        na, nb = _NOISE.sub("", ta), _NOISE.sub("", tb)
+        if na == nb and na:
+            continue  # stray strokes OCR added (|, _)
+        # nearly equal text, but never rows that differ in a number (項目1 / 項目2)
+        if not na or not nb or re.findall(r"\d+", na) != re.findall(r"\d+", nb):
+            return False
+        if difflib.SequenceMatcher(None, na, nb, autojunk=False).ratio() < 0.8:
             return False
     return True
+
+
+_NOISE = re.compile(r"[|¦!_:;.,'\"`\s]")
 
 
 def _repeated_header_rows(a: Table, b: Table) -> int:
@@ -589,7 +617,8 @@ def stitch_tables(pages: Sequence[PageTables], settings: ReconstructSettings | N
             if i == 0 and out and prev_pt is not None and prev_pt.tables:
                 a = out[-1]
                 last_part = prev_pt.tables[-1]
-                if a.pages[-1] == prev_pt.number and _continues(prev_pt, last_part, pt, t, settings):
+                if a.pages[-1] == prev_pt.number and _continues(prev_pt, last_part, pt, t, settings,
+                                                                a.caption):
                     out[-1] = _join(a, t)
                     continue
             out.append(t)
