@@ -155,7 +155,7 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
     first_lines = title_lines([ln for pt in per_page[:2] for ln in pt.free_lines])
     report = tables_to_report(tables, first_lines, load_profile(settings.profile))
     frames = report_to_frames(report, ocr_pages=ocr_pages)
-    frames["audit.csv"] = _audit(frames)
+    frames["audit.csv"] = _audit(frames, ocr_pages)
     municipality, lg_code = lg_code_of(first_lines)
     warnings = text_warnings + list(report.warnings)
     if ocr_pages:
@@ -219,11 +219,18 @@ def despace_ocr(tables: list[Table], per_page: list[PageTables], ocr_pages: set[
     return tables, per_page
 
 
-def _audit(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+def _audit(frames: dict[str, pd.DataFrame], ocr_pages: set[int] | None = None) -> pd.DataFrame:
     from .audit import audit_report
     from .emit import COLUMNS
 
     df = audit_report(frames["initiatives.csv"], frames["figures.csv"], frames["kpis.csv"])
+    if ocr_pages and len(df):
+        # a contradiction between figures read by OCR may be a misread digit, not the
+        # report's arithmetic: a person checks the page image before calling it an error
+        on_ocr = df["page"].isin(sorted(ocr_pages))
+        df.loc[on_ocr & (df["severity"] == "error"), "message"] = (
+            df.loc[on_ocr & (df["severity"] == "error"), "message"] + " (read by OCR: check the page image)")
+        df.loc[on_ocr, "severity"] = "warning"
     cols = COLUMNS["audit.csv"]
     return df[cols + [c for c in df.columns if c not in cols]]
 
