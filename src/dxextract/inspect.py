@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from .extract import page_count, pdf_to_pages
 from .interpret import classify_table
 from .model import BBox, Page, Segment, Table
 from .profile import load_profile
+from .raster import image_segments, page_is_image_only
 from .reconstruct import PageTables, ReconstructSettings, merge_segments, pages_to_tables
 
 RULE = (255, 0, 0, 255)
@@ -92,6 +93,9 @@ def _analyse(pdf: Path, settings: ReconstructSettings) -> dict[int, _PageDrawing
 
     def pages() -> Iterator[Page]:
         for page in pdf_to_pages(pdf):
+            if page.chars and page_is_image_only(page):
+                # a scan with an OCR text layer: its rules are in the image, as the pipeline reads them
+                page = replace(page, segments=tuple(image_segments(pdf, page.number, chars=page.chars)))
             rules[page.number] = tuple(merge_segments(page.segments, settings))
             yield page
 
