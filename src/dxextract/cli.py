@@ -44,8 +44,12 @@ def _say(msg: str) -> None:
 
 def _summary(target: Path, outputs) -> None:
     counts = outputs.manifest["row_counts"]
-    parts = ", ".join(f"{n.removesuffix('.csv')} {k}" for n, k in counts.items())
-    _say(f"{outputs.manifest['source']} -> {target}: {parts}")
+    n_tables = len(outputs.manifest["tables"])
+    kinds = sorted({t["kind"] for t in outputs.manifest["tables"].values()} - {"other"})
+    _say(f"{outputs.manifest['source']} -> {target}: {n_tables} tables ({counts['tables.csv']} cells"
+         + (f"; {', '.join(kinds)}" if kinds else "") + f"), {counts['status_items.csv']} status items, "
+         f"{counts['kpis.csv']} KPI rows, {counts['initiatives.csv']} detail rows, "
+         f"{counts['figures.csv']} figures, {counts['audit.csv']} audit findings")
     for w in outputs.warnings[:20]:
         _say(f"warning: {w.message}")
     if len(outputs.warnings) > 20:
