@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from dxextract.audit import audit_report
+from dxextract.errors import SuiteLoadError
 from dxextract.validate import (
     FAILURE_COLUMNS,
-    SuiteLoadError,
     default_suites_dir,
     load_suite,
     load_suites,

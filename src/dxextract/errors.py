@@ -39,3 +39,7 @@ class SettingsError(DxextractError):
 
 class OcrError(DxextractError):
     """OCR was requested but the engine is missing or failed."""
+
+
+class SuiteLoadError(SettingsError):
+    """An expectation suite under schemas/suites cannot be loaded as written (none may be dropped)."""

@@ -27,17 +27,13 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import DxextractError
+from .errors import SuiteLoadError
 
 FAILURE_COLUMNS = ["file", "expectation", "column", "value", "row", "page", "message"]
 HELPER_PREFIX = "_chk_"
 _GX_LOGGER = "great_expectations"
 _SPACE = re.compile(r"\s+")
 _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
-
-
-class SuiteLoadError(DxextractError):
-    """An expectation suite under schemas/suites cannot be loaded as written."""
 
 
 # --- suites ---------------------------------------------------------------------------------
