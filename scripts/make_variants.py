@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-ROUTES = ("platypus", "hrules", "writer", "radicals", "scan")
+ROUTES = ("platypus", "hrules", "writer", "radicals", "scan", "calc", "docx")
 
 # Fixed timestamp for metadata where the producing library lets us set it.
 FIXED_DATE = "D:20240401000000+09'00'"
@@ -601,6 +601,298 @@ def route_writer(truth: dict, out: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------
+# LibreOffice routes from office files (calc: openpyxl workbook, docx: python-docx document)
+# --------------------------------------------------------------------------------------
+
+CJK_FONT = "Noto Sans CJK JP"
+
+
+NOTO_CJK_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+)
+
+
+class TextMeasure:
+    """Widths of text in Noto Sans CJK JP (Pillow), to size rows the way the author would.
+
+    Without the font file the widths are estimated (wide characters 1 em, others 0.55 em).
+    """
+
+    LINE = 1.45  # Noto Sans CJK line height in ems (ascent 1.16 + descent 0.29)
+
+    def __init__(self) -> None:
+        self._font = None
+        for f in NOTO_CJK_FILES:
+            if Path(f).is_file():
+                from PIL import ImageFont
+
+                self._font = ImageFont.truetype(f, 1000, index=0)
+                break
+        self._cache: dict[str, float] = {}
+
+    def em(self, text: str) -> float:
+        if text not in self._cache:
+            if self._font is not None:
+                self._cache[text] = self._font.getlength(text) / 1000
+            else:
+                self._cache[text] = sum(1.0 if unicodedata.east_asian_width(ch) in "WFA" else 0.55
+                                        for ch in text)
+        return self._cache[text]
+
+    def lines(self, text: str, width_pt: float, size_pt: float) -> int:
+        """Lines `text` takes in a column `width_pt` wide: typed breaks plus greedy wrapping.
+
+        Latin words and numbers wrap as a whole, everything else at any character (as
+        LibreOffice and Word wrap Japanese); slightly pessimistic by design.
+        """
+        avail = max(size_pt, width_pt) / size_pt
+        n = 0
+        for part in text.split("\n"):
+            tokens: list[str] = []
+            for ch in part:
+                if tokens and ch.isascii() and ch.isalnum() and tokens[-1][-1:].isascii() and tokens[-1][-1:].isalnum():
+                    tokens[-1] += ch
+                else:
+                    tokens.append(ch)
+            n += 1
+            cur = 0.0
+            for tok in tokens:
+                w = self.em(tok)
+                if cur > 0 and cur + w > avail:
+                    n += 1
+                    cur = 0.0
+                cur += w
+                while cur > avail:  # a token longer than the line
+                    n += 1
+                    cur -= avail
+        return max(1, n)
+
+    def height(self, text: str, width_pt: float, size_pt: float, pad: float = 4.0) -> float:
+        return self.lines(text, width_pt, size_pt) * size_pt * self.LINE + pad
+
+
+def _soffice_convert(src: Path, out: Path, export_filter: str, tag: str) -> None:
+    """Convert an office file to PDF with a throw-away LibreOffice profile; move it to `out`."""
+    soffice = find_soffice()
+    if soffice is None:
+        raise RouteUnavailable("LibreOffice not found (apt-get install libreoffice-writer-nogui "
+                               "libreoffice-calc-nogui fonts-noto-cjk)")
+    with tempfile.TemporaryDirectory(prefix=f"dxvar_{tag}_") as td:
+        tdp = Path(td)
+        profile = tdp / "profile"
+        cmd = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+               "--nolockcheck", "--convert-to", f"pdf:{export_filter}", "--outdir", str(tdp), str(src)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, "SAL_USE_VCLPLUGIN": "svp"})
+        produced = tdp / f"{src.stem}.pdf"
+        if proc.returncode != 0 or not produced.is_file():
+            msg = f"{proc.stdout}\n{proc.stderr}"
+            if "no export filter" in msg.lower() or "source file could not be loaded" in msg.lower():
+                raise RouteUnavailable(f"soffice cannot convert {src.suffix} here (for .xlsx: apt-get install "
+                                       f"libreoffice-calc-nogui): {msg.strip()}")
+            raise RuntimeError(f"soffice failed ({proc.returncode}): {msg}")
+        shutil.move(str(produced), out)
+
+
+# Column widths in mm.  The corpus workbook printed the detail tables 施策 12% | 取り組み 47% |
+# 状況 22% | 予定 18% in IPAexGothic; here the 取り組み column is a third narrower.
+CALC_WIDTHS_MM = {
+    "kpi_panel": [44, 34, 34, 34, 34],
+    "status_matrix": [30, 32, 82, 12, 12, 12],
+    "detail": [36, 86, 73, 72],
+}
+# One unit of an xlsx column width, printed by LibreOffice when the workbook's default font
+# (the Normal style, font 0) is Noto Sans CJK JP 10 pt: measured 1.957 mm (linear, no offset).
+# With openpyxl's default Calibri, absent here, LibreOffice's substitute gives 2.469 mm.
+CALC_MM_PER_UNIT = 1.957
+
+
+def _rows_heights(table: dict, widths_pt: list[float], size: float, tm: TextMeasure) -> list[float]:
+    """Row heights (pt) that hold every cell's wrapped text, merged cells included.
+
+    LibreOffice 7.4 does not compute optimal heights for rows of an .xlsx without `ht` (they
+    print at the default 15 pt and wrapped text spills over): the author sets them, as here.
+    """
+    n = table["n_rows"]
+    h = [size * tm.LINE + 4] * n
+    merged = []
+    for cd in table["cells"]:
+        rs, cs = cd.get("rs", 1), cd.get("cs", 1)
+        if not cd.get("text"):
+            continue
+        need = tm.height(cd["text"], sum(widths_pt[cd["c"]:cd["c"] + cs]) - 6, size)
+        if rs == 1:
+            h[cd["r"]] = max(h[cd["r"]], need)
+        else:
+            merged.append((cd["r"], rs, need))
+    for r, rs, need in merged:
+        have = sum(h[r:r + rs])
+        if need > have:
+            for rr in range(r, r + rs):
+                h[rr] += (need - have) / rs
+    return [round(x, 1) for x in h]
+
+
+def truth_to_workbook(truth: dict, font: str = CJK_FONT):
+    """The report as an Excel workbook laid out the way a municipal author does it.
+
+    Sheets: 概要 (title, running text, KPI panel), 実施状況 (legend + status matrix; its header
+    row is the print title), and one landscape sheet per detail table (header row = print title).
+    Title and paragraphs are rows merged across the sheet; tables are blocks of cells with
+    merged ranges, wrap_text and thin borders on every cell; typed breaks are "\n" in values.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.page import PageMargins
+
+    tm = TextMeasure()
+    cell_pt = 9.0
+    thin = Side(style="thin", color="000000")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    fill = PatternFill("solid", fgColor="DCE6F1")
+    f_cell = Font(name=font, size=cell_pt)
+    f_body = Font(name=font, size=10)
+    f_head = Font(name=font, size=11, bold=True)
+    f_cap = Font(name=font, size=10.5, bold=True)
+    f_title = Font(name=font, size=14, bold=True)
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    # A Japanese workbook's default font (Normal style) is a Japanese one; it also fixes the
+    # unit of the column widths (CALC_MM_PER_UNIT).  openpyxl has no public setter for it.
+    wb._fonts[0] = Font(name=font, size=10)  # noqa: SLF001
+
+    def new_sheet(title: str, widths_mm: list[float], landscape: bool):
+        ws = wb.create_sheet(title)
+        for i, w in enumerate(widths_mm, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = round(w / CALC_MM_PER_UNIT, 2)
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.page_margins = PageMargins(left=14 / 25.4, right=14 / 25.4, top=16 / 25.4, bottom=18 / 25.4,
+                                      header=6 / 25.4, footer=8 / 25.4)
+        ws.print_options.horizontalCentered = True
+        ws.oddFooter.center.text = "- &P -"
+        ws.oddFooter.center.font = font
+        ws.oddFooter.center.size = 8
+        ws.sheet_view.showGridLines = False
+        return ws, [w * 72 / 25.4 for w in widths_mm]
+
+    state: dict = {"ws": None, "row": 1, "widths": [], "landscape": False, "seen_table": False}
+
+    def text_row(text: str, fnt, *, align: str = "left", indent: bool = False, gap_before: float = 0.0):
+        ws, r, widths = state["ws"], state["row"], state["widths"]
+        if gap_before:
+            ws.row_dimensions[r].height = gap_before
+            r += 1
+        value = ("\u3000" + text) if indent else text
+        cell = ws.cell(row=r, column=1, value=value)
+        cell.font = fnt
+        cell.alignment = Alignment(horizontal=align, vertical="center", wrap_text=True)
+        if len(widths) > 1:
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(widths))
+        ws.row_dimensions[r].height = round(tm.height(value, sum(widths) - 6, fnt.size, pad=3), 1)
+        state["row"] = r + 1
+
+    def table_block(table: dict, widths_pt: list[float], col0: int = 1, print_titles: bool = False):
+        ws, r0 = state["ws"], state["row"]
+        grid, _ = grid_of(table)
+        hdr = table.get("header_rows", 0)
+        kind = table.get("kind", "")
+        centre = center_columns(table)
+        # the KPI panel's tall list of 【新規】… lines reads from the left
+        left = {(cd["r"], cd["c"]) for cd in table["cells"] if kind == "kpi_panel" and cd.get("rs", 1) > 2}
+        for r in range(table["n_rows"]):
+            for c in range(table["n_cols"]):
+                cell = ws.cell(row=r0 + r, column=col0 + c)
+                cell.border = box
+                cell.font = f_cell
+                cell.alignment = Alignment(
+                    horizontal="center" if ((c in centre or r < hdr) and (r, c) not in left) else "left",
+                    vertical="top" if (kind == "detail" and r >= hdr) else "center", wrap_text=True)
+                if r < hdr or (kind == "kpi_panel" and _is_kpi_label(grid[r][c])) or (
+                        kind == "status_legend" and c == 0):
+                    cell.fill = fill
+        for cd in table["cells"]:
+            r, c, rs, cs = cd["r"], cd["c"], cd.get("rs", 1), cd.get("cs", 1)
+            ws.cell(row=r0 + r, column=col0 + c).value = cd.get("text") or None
+            if rs > 1 or cs > 1:
+                ws.merge_cells(start_row=r0 + r, start_column=col0 + c, end_row=r0 + r + rs - 1,
+                               end_column=col0 + c + cs - 1)
+        for r, h in enumerate(_rows_heights(table, widths_pt, cell_pt, tm)):
+            ws.row_dimensions[r0 + r].height = h
+        if print_titles and hdr:
+            ws.print_title_rows = f"{r0}:{r0 + hdr - 1}"
+        state["row"] = r0 + table["n_rows"]
+
+    detail_i = 0
+    pending_heading: str | None = None
+    for b in document_blocks(truth):
+        if b.kind == "title":
+            ws, w = new_sheet("概要", CALC_WIDTHS_MM["kpi_panel"], False)
+            state.update(ws=ws, row=1, widths=w)
+            text_row(b.text, f_title, align="center")
+        elif b.kind == "right":
+            text_row(b.text, f_body, align="right")
+        elif b.kind == "heading":
+            if state["landscape"] or state["seen_table"]:
+                pending_heading = b.text  # opens the next sheet, above its first caption
+            else:
+                text_row(b.text, f_head, gap_before=6)
+        elif b.kind == "para":
+            text_row(b.text, f_body, indent=True)
+        elif b.kind == "landscape":
+            state["landscape"] = True
+        elif b.kind == "caption":
+            if state["landscape"]:
+                detail_i += 1
+                ws, w = new_sheet(f"基本戦略{detail_i}", CALC_WIDTHS_MM["detail"], True)
+                state.update(ws=ws, row=1, widths=w)
+            elif pending_heading:
+                ws, w = new_sheet("実施状況", CALC_WIDTHS_MM["status_matrix"], False)
+                state.update(ws=ws, row=1, widths=w)
+            if pending_heading:
+                text_row(pending_heading, f_head)
+                pending_heading = None
+            text_row(b.text, f_cap, gap_before=4)
+        elif b.kind == "table":
+            t = b.table
+            assert t is not None
+            widths = state["widths"]
+            state["seen_table"] = True
+            if t.get("kind") == "status_legend":
+                # the legend box stands over the 施策 | 項目 | 令和5年度 columns of the matrix
+                table_block(t, widths[1:4], col0=2)
+            else:
+                table_block(t, widths, print_titles=t.get("kind") in ("status_matrix", "detail"))
+            state["ws"].row_dimensions[state["row"]].height = 9  # a thin blank row after each table
+            state["row"] += 1
+    return wb
+
+
+def _is_kpi_label(text: str) -> bool:
+    return bool(text) and text[0] in "①②③④⑤⑥⑦⑧⑨⑩"
+
+
+def route_calc(truth: dict, out: Path) -> None:
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError as e:  # pragma: no cover - openpyxl is a dependency
+        raise RouteUnavailable(f"openpyxl not installed: {e}") from e
+    if find_soffice() is None:
+        raise RouteUnavailable("LibreOffice not found (apt-get install libreoffice-calc-nogui fonts-noto-cjk)")
+    wb = truth_to_workbook(truth)
+    wb.properties.title = truth["title"]
+    wb.properties.creator = truth.get("municipality", "")
+    with tempfile.TemporaryDirectory(prefix="dxvar_calcsrc_") as td:
+        src = Path(td) / f"{out.stem}.xlsx"
+        wb.save(src)
+        _soffice_convert(src, out, "calc_pdf_Export", "calc")
+
+
+# --------------------------------------------------------------------------------------
 # scan route
 # --------------------------------------------------------------------------------------
 
@@ -676,6 +968,10 @@ def make_variant(truth: dict, route: str, out_dir: Path, *, scan_source: str = "
         route_radicals(truth, out)
     elif route == "writer":
         route_writer(truth, out)
+    elif route == "calc":
+        route_calc(truth, out)
+    elif route == "docx":
+        route_docx(truth, out)
     elif route == "scan":
         src = None
         if scan_source == "original":
