@@ -892,6 +892,216 @@ def route_calc(truth: dict, out: Path) -> None:
         _soffice_convert(src, out, "calc_pdf_Export", "calc")
 
 
+DOCX_WIDTHS_MM = {
+    "kpi_panel": [40, 35, 35, 35, 35],
+    "status_legend": [16, 62, 16],
+    "status_matrix": [34, 36, 74, 12, 12, 12],
+    "detail": [34, 100, 66, 67],
+}
+
+
+def _docx_cell_text(cell, text: str, style, *, as_paragraphs: bool, align=None) -> None:
+    """Fill a table cell: typed line breaks as <w:br/> in one paragraph, or one paragraph a line.
+
+    Authors type both (Shift+Enter and Enter); the text layer reads the same either way.
+    """
+    lines = text.split("\n") if text else [""]
+    first = cell.paragraphs[0]
+    paras = [first]
+    if as_paragraphs:
+        first.add_run(lines[0])
+        for line in lines[1:]:
+            p = cell.add_paragraph()
+            p.add_run(line)
+            paras.append(p)
+    else:
+        for i, line in enumerate(lines):
+            run = first.add_run(line)
+            if i < len(lines) - 1:
+                run.add_break()
+    for p in paras:
+        p.style = style
+        if align is not None:
+            p.alignment = align
+
+
+def _docx_set_fonts(style, font: str, size_pt: float, bold: bool | None = None) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt, RGBColor
+
+    style.font.name = font
+    style.font.size = Pt(size_pt)
+    style.font.color.rgb = RGBColor(0, 0, 0)
+    if bold is not None:
+        style.font.bold = bold
+    rpr = style.element.get_or_add_rPr()
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = rpr.makeelement(qn("w:rFonts"), {})
+        rpr.append(rfonts)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        rfonts.set(qn(attr), font)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(attr), None)
+
+
+def truth_to_docx(truth: dict, font: str = CJK_FONT):
+    """The report as a Word document: headings, paragraphs, 'Table Grid' tables with merged
+    cells and repeated header rows, and a landscape section for the detail tables."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    doc = Document()
+    styles = doc.styles
+    normal = styles["Normal"]
+    _docx_set_fonts(normal, font, 10)
+    normal.paragraph_format.space_after = Pt(2)
+    normal.paragraph_format.line_spacing = 1.0
+    for name, size in (("Heading 1", 11.5), ("Heading 2", 10.5)):
+        st = styles[name]
+        _docx_set_fonts(st, font, size, bold=True)
+        st.font.italic = False
+        st.paragraph_format.space_before = Pt(8)
+        st.paragraph_format.space_after = Pt(3)
+        st.paragraph_format.keep_with_next = True
+    body = styles.add_style("本文", WD_STYLE_TYPE.PARAGRAPH)
+    body.base_style = normal
+    body.paragraph_format.first_line_indent = Pt(10)
+    body.paragraph_format.left_indent = Mm(3)
+    cell_st = styles.add_style("表本文", WD_STYLE_TYPE.PARAGRAPH)
+    cell_st.base_style = normal
+    _docx_set_fonts(cell_st, font, 8.5)
+    cell_st.paragraph_format.space_after = Pt(0)
+    cell_st.paragraph_format.space_before = Pt(0)
+
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    for s_ in (sec,):
+        s_.left_margin = s_.right_margin = Mm(15)
+        s_.top_margin, s_.bottom_margin = Mm(18), Mm(18)
+        s_.footer_distance = Mm(8)
+    # footer: - PAGE -
+    fp = sec.footer.paragraphs[0]
+    fp.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    fp.add_run("- ")
+    fld = OxmlElement("w:fldSimple")
+    fld.set(qn("w:instr"), "PAGE")
+    r = OxmlElement("w:r")
+    t = OxmlElement("w:t")
+    t.text = "1"
+    r.append(t)
+    fld.append(r)
+    fp._p.append(fld)  # noqa: SLF001
+    fp.add_run(" -")
+
+    frame_mm = {"portrait": 180.0, "landscape": 267.0}
+    current = "portrait"
+    detail_seen = 0
+    for b in document_blocks(truth):
+        if b.kind == "title":
+            p = doc.add_paragraph()
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            run = p.add_run(b.text)
+            run.bold = True
+            run.font.size = Pt(14)
+            p.paragraph_format.space_after = Pt(6)
+        elif b.kind == "right":
+            p = doc.add_paragraph(b.text)
+            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        elif b.kind == "heading":
+            doc.add_heading(b.text, level=1)
+        elif b.kind == "para":
+            doc.add_paragraph(b.text, style=body)
+        elif b.kind == "caption":
+            doc.add_heading(b.text, level=2)
+        elif b.kind == "landscape":
+            new = doc.add_section(WD_SECTION.NEW_PAGE)
+            new.orientation = WD_ORIENT.LANDSCAPE
+            new.page_width, new.page_height = Mm(297), Mm(210)
+            new.left_margin = new.right_margin = Mm(15)
+            new.top_margin, new.bottom_margin = Mm(15), Mm(15)
+            current = "landscape"
+        elif b.kind == "table":
+            t_ = b.table
+            assert t_ is not None
+            kind = t_.get("kind", "")
+            widths = DOCX_WIDTHS_MM.get(kind) or [frame_mm[current] / t_["n_cols"]] * t_["n_cols"]
+            if kind == "detail":
+                detail_seen += 1
+            _docx_table(doc, t_, widths, cell_st, alternate=detail_seen % 2 == 0)
+            doc.add_paragraph().paragraph_format.space_after = Pt(4)
+    return doc
+
+
+def _docx_table(doc, table: dict, widths_mm: list[float], cell_style, *, alternate: bool) -> None:
+    from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    n_rows, n_cols = table["n_rows"], table["n_cols"]
+    hdr = table.get("header_rows", 0)
+    kind = table.get("kind", "")
+    centre = center_columns(table)
+    t = doc.add_table(rows=n_rows, cols=n_cols)
+    t.style = doc.styles["Table Grid"]
+    t.autofit = False
+    t.alignment = WD_TABLE_ALIGNMENT.RIGHT if kind == "status_legend" else WD_TABLE_ALIGNMENT.CENTER
+    for c, w in enumerate(widths_mm):
+        t.columns[c].width = Mm(w)
+        for r in range(n_rows):
+            t.cell(r, c).width = Mm(w)
+    for r in range(hdr):  # header rows repeat on every page the table continues on
+        trpr = t.rows[r]._tr.get_or_add_trPr()  # noqa: SLF001
+        el = OxmlElement("w:tblHeader")
+        el.set(qn("w:val"), "true")
+        trpr.append(el)
+    for cd in table["cells"]:
+        r, c, rs, cs = cd["r"], cd["c"], cd.get("rs", 1), cd.get("cs", 1)
+        cell = t.cell(r, c)
+        if rs > 1 or cs > 1:
+            cell = cell.merge(t.cell(r + rs - 1, c + cs - 1))
+        centred = c in centre or r < hdr
+        if kind == "kpi_panel" and rs > 2:
+            centred = False
+        # detail tables: every other table types its line breaks as separate paragraphs,
+        # the others as Shift+Enter breaks; the KPI panel and the matrix use breaks
+        _docx_cell_text(cell, cd.get("text", ""), cell_style,
+                        as_paragraphs=(kind == "detail" and (alternate or c == 1)),
+                        align=WD_ALIGN_PARAGRAPH.CENTER if centred else None)
+        cell.vertical_alignment = (WD_ALIGN_VERTICAL.TOP if (kind == "detail" and r >= hdr)
+                                   else WD_ALIGN_VERTICAL.CENTER)
+        if r < hdr or (kind == "status_legend" and c == 0):
+            shd = OxmlElement("w:shd")
+            shd.set(qn("w:val"), "clear")
+            shd.set(qn("w:color"), "auto")
+            shd.set(qn("w:fill"), "E7E6E6")
+            cell._tc.get_or_add_tcPr().append(shd)  # noqa: SLF001
+
+
+def route_docx(truth: dict, out: Path) -> None:
+    try:
+        import docx  # noqa: F401
+    except ImportError as e:
+        raise RouteUnavailable(f"python-docx not installed (pip install python-docx): {e}") from e
+    if find_soffice() is None:
+        raise RouteUnavailable("LibreOffice not found (apt-get install libreoffice-writer-nogui fonts-noto-cjk)")
+    doc = truth_to_docx(truth)
+    doc.core_properties.title = truth["title"]
+    doc.core_properties.author = truth.get("municipality", "")
+    with tempfile.TemporaryDirectory(prefix="dxvar_docxsrc_") as td:
+        src = Path(td) / f"{out.stem}.docx"
+        doc.save(src)
+        _soffice_convert(src, out, "writer_pdf_Export", "docx")
+
+
 # --------------------------------------------------------------------------------------
 # scan route
 # --------------------------------------------------------------------------------------
