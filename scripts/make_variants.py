@@ -17,16 +17,27 @@ scored on them:
             while the page shows the ordinary ideographs.
   scan      the platypus (or original) PDF rasterised to grayscale images, one per page,
             wrapped in an image-only PDF (no text layer).
+  calc      the corpus's own way with other widths and font: an openpyxl workbook (sheets 概要 |
+            実施状況 | one landscape sheet per detail table; merged ranges, wrap_text, thin
+            borders on every table cell, header rows as print titles, "\n" in values, explicit
+            row heights) printed by LibreOffice Calc, Noto Sans CJK JP, 取り組み column about a
+            third narrower than the corpus's.
+  docx      a python-docx document (headings, paragraphs, 'Table Grid' tables merged with
+            cell.merge, w:tblHeader on header rows, typed breaks as <w:br/> in some cells and as
+            separate paragraphs in others, a landscape section for the detail tables) printed by
+            LibreOffice Writer; rows may break across pages, as Word's default allows.
 
 Output: <out>/<id>__<route>.pdf for every truth file and route.
 
     .venv/bin/python scripts/make_variants.py \
         --truth ../shared/corpus/kasama_dx_r5.json --truth ../shared/corpus/kasama_dx_r6.json \
-        --out /tmp/variants [--routes platypus hrules writer radicals scan]
+        --out /tmp/variants [--routes platypus hrules writer radicals scan calc docx]
 
 Needs: reportlab (dev extra), pypdfium2 + Pillow (runtime deps); for `writer`
 LibreOffice Writer (Debian: libreoffice-writer-nogui) and Noto Sans CJK (fonts-noto-cjk);
-for `radicals` a TrueType Japanese font (Debian: fonts-vlgothic or fonts-ipafont-gothic).
+for `radicals` a TrueType Japanese font (Debian: fonts-vlgothic or fonts-ipafont-gothic);
+for `calc` openpyxl and LibreOffice Calc (Debian: libreoffice-calc-nogui); for `docx`
+python-docx (pip install python-docx) and LibreOffice Writer.
 """
 
 from __future__ import annotations
@@ -951,7 +962,6 @@ def truth_to_docx(truth: dict, font: str = CJK_FONT):
     from docx import Document
     from docx.enum.section import WD_ORIENT, WD_SECTION
     from docx.enum.style import WD_STYLE_TYPE
-    from docx.enum.table import WD_ALIGN_VERTICAL, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -982,10 +992,9 @@ def truth_to_docx(truth: dict, font: str = CJK_FONT):
 
     sec = doc.sections[0]
     sec.page_width, sec.page_height = Mm(210), Mm(297)
-    for s_ in (sec,):
-        s_.left_margin = s_.right_margin = Mm(15)
-        s_.top_margin, s_.bottom_margin = Mm(18), Mm(18)
-        s_.footer_distance = Mm(8)
+    sec.left_margin = sec.right_margin = Mm(15)
+    sec.top_margin, sec.bottom_margin = Mm(18), Mm(18)
+    sec.footer_distance = Mm(8)
     # footer: - PAGE -
     fp = sec.footer.paragraphs[0]
     fp.alignment = WD_ALIGN_PARAGRAPH.CENTER
