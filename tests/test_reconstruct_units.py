@@ -229,3 +229,18 @@ def test_a_heading_printed_again_over_a_continued_table(tmp_path, second: str, t
     assert len(found) == tables
     if tables == 1:
         assert found[0].n_rows == 24 and found[0].pages == (1, 2)
+
+
+def test_distributed_letter_spacing_is_not_spaces() -> None:
+    # 均等割付: 「供 用 開 始 年 月」 spread evenly over a wide cell is the word 供用開始年月
+    chars, x = [], 1.0
+    for ch in "供用開始年月":
+        chars.append(Char(ch, x, 2, x + SIZE, 2 + SIZE, SIZE))
+        x += SIZE * 2.2
+    box = BBox(0, 0, x + 1, 20)
+    assert chars_to_cell_text(chars, box) == "供用開始年月"
+
+
+def test_a_gap_before_a_number_is_a_space() -> None:
+    chars = line_chars("利用率", 1, 2) + line_chars("9.7%", 1 + 3 * SIZE + 4, 2)
+    assert chars_to_cell_text(chars, BBox(0, 0, 200, 20)) == "利用率 9.7%"

@@ -91,13 +91,34 @@ def chars_to_lines(chars: Sequence[Char], settings: TextSettings | None = None) 
     return lines
 
 
+def _is_cjk(text: str) -> bool:
+    return any(0x3000 <= ord(ch) <= 0x9FFF or 0xF900 <= ord(ch) <= 0xFAFF or 0xFF00 <= ord(ch) <= 0xFFEF
+               for ch in text)
+
+
+def _distributed(chars: list[Char], settings: TextSettings) -> bool:
+    """Is the line set with 均等割付 (characters spread evenly across the cell)?
+
+    Such a line has several even gaps beside its Japanese characters; they are layout, not
+    spaces (Japanese does not separate words with spaces).
+    """
+    gaps = [b.x0 - a.x1 for a, b in zip(chars, chars[1:], strict=False)
+            if (_is_cjk(a.text) or _is_cjk(b.text)) and b.x0 - a.x1 > settings.space_gap * max(a.size, b.size)]
+    if len(gaps) < 2:
+        return False
+    mean = sum(gaps) / len(gaps)
+    return all(abs(g - mean) <= 0.25 * mean + 0.5 for g in gaps) and len(gaps) * 2 >= len(chars) - 1
+
+
 def _join_chars(chars: list[Char], settings: TextSettings) -> str:
     parts: list[str] = []
     prev: Char | None = None
+    spread = _distributed(chars, settings)
     for ch in chars:
         if prev is not None and ch.text != " " and prev.text != " ":
             gap = ch.x0 - prev.x1
-            if gap > settings.space_gap * max(ch.size, prev.size):
+            if gap > settings.space_gap * max(ch.size, prev.size) and not (
+                    spread and (_is_cjk(ch.text) or _is_cjk(prev.text))):
                 parts.append(" ")
         parts.append(ch.text)
         prev = ch

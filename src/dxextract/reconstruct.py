@@ -310,8 +310,8 @@ def page_to_tables(page: Page, settings: ReconstructSettings | None = None,
         box = grid.bbox
         inside = _chars_in(page.chars, box)
         cells = grid_to_cells(grid, page, inside, settings)
-        if len(cells) < 2 and not any(c.text for c in cells):
-            continue  # an empty box (a frame, a highlight)
+        if not any(c.text.strip() for c in cells):
+            continue  # no text at all: a frame, a highlight, a chart's plot area
         if len(cells) == 1:
             continue  # a framed paragraph is not a table
         n_rows, n_cols = len(grid.ys) - 1, len(grid.xs) - 1
