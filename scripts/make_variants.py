@@ -813,6 +813,13 @@ def truth_to_workbook(truth: dict, font: str = CJK_FONT):
         hdr = table.get("header_rows", 0)
         kind = table.get("kind", "")
         centre = center_columns(table)
+        # values and merged ranges first: openpyxl resets the borders of the cells a merge covers
+        for cd in table["cells"]:
+            r, c, rs, cs = cd["r"], cd["c"], cd.get("rs", 1), cd.get("cs", 1)
+            ws.cell(row=r0 + r, column=col0 + c).value = cd.get("text") or None
+            if rs > 1 or cs > 1:
+                ws.merge_cells(start_row=r0 + r, start_column=col0 + c, end_row=r0 + r + rs - 1,
+                               end_column=col0 + c + cs - 1)
         # the KPI panel's tall list of 【新規】… lines reads from the left
         left = {(cd["r"], cd["c"]) for cd in table["cells"] if kind == "kpi_panel" and cd.get("rs", 1) > 2}
         for r in range(table["n_rows"]):
@@ -826,12 +833,6 @@ def truth_to_workbook(truth: dict, font: str = CJK_FONT):
                 if r < hdr or (kind == "kpi_panel" and _is_kpi_label(grid[r][c])) or (
                         kind == "status_legend" and c == 0):
                     cell.fill = fill
-        for cd in table["cells"]:
-            r, c, rs, cs = cd["r"], cd["c"], cd.get("rs", 1), cd.get("cs", 1)
-            ws.cell(row=r0 + r, column=col0 + c).value = cd.get("text") or None
-            if rs > 1 or cs > 1:
-                ws.merge_cells(start_row=r0 + r, start_column=col0 + c, end_row=r0 + r + rs - 1,
-                               end_column=col0 + c + cs - 1)
         for r, h in enumerate(_rows_heights(table, widths_pt, cell_pt, tm)):
             ws.row_dimensions[r0 + r].height = h
         if print_titles and hdr:

@@ -100,7 +100,7 @@ def short_cells(truth: dict) -> list[str]:
     return out
 
 
-TEXT_ROUTES = ["platypus", "hrules", "writer", "radicals"]
+TEXT_ROUTES = ["platypus", "hrules", "writer", "radicals", "calc", "docx"]
 
 
 @pytest.mark.parametrize("route", TEXT_ROUTES)
@@ -191,3 +191,103 @@ def test_radical_table_from_unicodedata():
     for uni, rad in table.items():
         if 0x2F00 <= ord(rad) <= 0x2FD5:
             assert unicodedata.normalize("NFKC", rad) == uni
+
+
+# --- office routes: openpyxl workbook -> Calc, python-docx document -> Writer -----------------
+
+
+def _office_pdf(route: str, rendered) -> Path:
+    """The route's PDF, or a skip that names what to install."""
+    if mv.find_soffice() is None:
+        pytest.skip("soffice (LibreOffice) not installed: apt-get install libreoffice-writer-nogui "
+                    "libreoffice-calc-nogui fonts-noto-cjk")
+    return rendered(route)
+
+
+def test_calc_workbook_is_laid_out_like_the_corpus_workbook(truth):
+    pytest.importorskip("openpyxl")
+    from openpyxl.utils import get_column_letter
+
+    wb = mv.truth_to_workbook(truth)
+    names = wb.sheetnames
+    assert names[:2] == ["概要", "実施状況"]
+    details = [wb[n] for n in names[2:]]
+    assert len(details) == sum(t["kind"] == "detail" for t in truth["tables"])
+    assert wb["概要"].page_setup.orientation == "portrait"
+    for ws in details:
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.print_title_rows  # the header row repeats where the table continues
+    assert wb["実施状況"].print_title_rows
+    # merged ranges for every span of every table (+ the merged text rows)
+    n_spans = sum(1 for t in truth["tables"] for c in t["cells"] if c.get("rs", 1) > 1 or c.get("cs", 1) > 1)
+    n_merged = sum(len(ws.merged_cells.ranges) for ws in wb.worksheets)
+    assert n_merged >= n_spans
+    values = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("\n" in v for v in values)  # typed breaks kept as line feeds in the values
+    # every table cell: thin border, wrap_text, Noto Sans CJK JP; rows sized (LibreOffice 7.4
+    # does not compute optimal heights for an .xlsx's rows)
+    ws = details[1]
+    header_row = int(ws.print_title_rows.split(":")[0].lstrip("$"))
+    for row in ws.iter_rows(min_row=header_row, max_row=ws.max_row - 1, max_col=4):
+        for cell in row:
+            assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin"
+            assert cell.alignment.wrap_text
+            assert cell.font.name == "Noto Sans CJK JP"
+        assert ws.row_dimensions[row[0].row].height
+    # the 取り組み column is clearly narrower than the corpus's (47% of the table there)
+    widths = [ws.column_dimensions[get_column_letter(i)].width for i in range(1, 5)]
+    assert widths[1] / sum(widths) < 0.40
+
+
+def test_calc_route_prints_through_calc(truth, rendered):
+    pdf_path = _office_pdf("calc", rendered)
+    with pdfplumber.open(pdf_path) as pdf:
+        assert "LibreOffice" in (pdf.metadata.get("Producer") or "")
+        assert pdf.metadata.get("Creator") == "Calc"
+        fonts = {c["fontname"].split("+")[-1] for p in pdf.pages for c in p.chars}
+        assert fonts and all(f.startswith("NotoSansCJK") for f in fonts), fonts
+        assert any(p.width > p.height for p in pdf.pages)  # landscape detail sheets
+        assert any(e["orientation"] == "v" for p in pdf.pages for e in p.edges)
+        texts = [p.extract_text() or "" for p in pdf.pages]
+    n_detail = sum(t["kind"] == "detail" for t in truth["tables"])
+    assert sum("令和6年度の予定" in t for t in texts) > n_detail  # header printed again on continuations
+    assert sum("令和7" in t for t in texts) >= 2  # the status matrix's header row repeats
+
+
+def test_docx_document_marks_headers_and_both_kinds_of_breaks(truth):
+    pytest.importorskip("docx")
+    from docx.oxml.ns import qn
+
+    doc = mv.truth_to_docx(truth)
+    tables = doc.tables
+    assert len(tables) == len(truth["tables"])
+    assert all(t.style.name == "Table Grid" for t in tables)
+    for t, spec in zip(tables, truth["tables"], strict=True):
+        for r in range(spec.get("header_rows", 0)):
+            assert t.rows[r]._tr.find(qn("w:trPr")).find(qn("w:tblHeader")) is not None
+    body = doc.element.body
+    brs = [br for tc in body.iter(qn("w:tc")) for br in tc.iter(qn("w:br"))]
+    multi_para = [tc for tc in body.iter(qn("w:tc")) if len(tc.findall(qn("w:p"))) > 1]
+    assert brs and multi_para  # typed breaks as <w:br/> and as separate paragraphs
+    assert any(s.orientation == 1 for s in doc.sections)  # WD_ORIENT.LANDSCAPE
+    # merged cells: gridSpan for colspans, vMerge for rowspans
+    assert any(True for _ in body.iter(qn("w:gridSpan")))
+    assert any(True for _ in body.iter(qn("w:vMerge")))
+
+
+def test_docx_route_prints_through_writer(truth, rendered):
+    pytest.importorskip("docx", reason="python-docx not installed: pip install python-docx")
+    pdf_path = _office_pdf("docx", rendered)
+    with pdfplumber.open(pdf_path) as pdf:
+        assert "LibreOffice" in (pdf.metadata.get("Producer") or "")
+        assert pdf.metadata.get("Creator") == "Writer"
+        assert pdf.pages[0].width < pdf.pages[0].height
+        assert any(p.width > p.height for p in pdf.pages)
+        portrait = [p.extract_text() or "" for p in pdf.pages if p.width < p.height]
+        landscape = [p.extract_text() or "" for p in pdf.pages if p.width > p.height]
+    # w:tblHeader repeats the header rows: the status matrix's (its narrow year cells wrap to
+    # 令和/7年/度, so look at the first line of the matrix's pages) and the detail tables'
+    starts_with_header = [t for t in portrait if t.splitlines()[0].replace(" ", "").startswith("令和令和令和")]
+    assert len(starts_with_header) >= 2
+    n_detail = sum(t["kind"] == "detail" for t in truth["tables"])
+    assert sum(t.count("令和6年度の予定") for t in landscape) > n_detail
