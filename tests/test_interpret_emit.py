@@ -155,3 +155,31 @@ def test_a_word_mixing_japanese_and_cyrillic_is_warned_with_its_page_and_cell(tm
     out = process_pdf(pdf, IngestSettings(validate=False))
     warned = [w for w in out.manifest["warnings"] if "Cyrillic" in w]
     assert len(warned) == 1 and "page 1" in warned[0] and "r0c0" in warned[0], out.manifest["warnings"]
+
+
+def test_text_a_reader_cannot_see_is_not_extracted(tmp_path: Path) -> None:
+    """Clipped-away text (Calc repeats a cut merged cell's text outside a clip) and white text."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    from dxextract.extract import pdf_to_pages
+
+    pdfmetrics.registerFont(UnicodeCIDFont("HeiseiKakuGo-W5"))
+    pdf = tmp_path / "hidden.pdf"
+    c = canvas.Canvas(str(pdf), invariant=1)
+    c.setFont("HeiseiKakuGo-W5", 10)
+    c.drawString(60, 700, "見える文字")
+    c.saveState()
+    clip = c.beginPath()
+    clip.rect(50, 600, 200, 30)
+    c.clipPath(clip, stroke=0, fill=0)
+    c.drawString(60, 660, "隠れた文字")  # outside the clip: never painted
+    c.drawString(60, 610, "枠内の文字")  # inside the clip: painted
+    c.restoreState()
+    c.setFillColorRGB(1, 1, 1)
+    c.drawString(60, 560, "白い文字")
+    c.save()
+    text = "".join(ch.text for page in pdf_to_pages(pdf) for ch in page.chars)
+    assert "見える文字" in text and "枠内の文字" in text
+    assert "隠れた文字" not in text and "白い文字" not in text

@@ -8,7 +8,7 @@ time, closing pdfplumber's page caches as it goes so a 600-page book stays in bo
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,12 @@ class ExtractSettings:
     min_segment: float = 0.3
     #: drop a char that repeats the same glyph at (almost) the same place (fake bold)
     dedupe_tolerance: float = 1.0
+    #: drop chars that leave no ink on the rendered page (clipped away, white on white)
+    drop_invisible: bool = True
+    #: resolution (dpi) of the page image the ink check looks at
+    ink_dpi: float = 100.0
+    #: a glyph shows when its box holds this much contrast (0-255) on the page image
+    ink_contrast: int = 30
 
 
 def check_pdf(path: Path) -> None:
@@ -159,6 +165,72 @@ def _chars(page: Any, settings: ExtractSettings) -> list[Char]:
     return chars
 
 
+def visible_chars(path: Path, page_number: int, chars: list[Char], settings: ExtractSettings,
+                  segments: Sequence[Segment] = ()) -> list[Char]:
+    """The chars that leave ink on the rendered page.
+
+    PDF text layers hold text a reader never sees: LibreOffice Calc draws a merged cell's text
+    again on the next page outside a clipping rectangle when a page break cuts the cell;
+    producers leave white text on white. pdfplumber ignores clipping, so the page image is
+    asked: a glyph that shows has contrast inside its box. (An OCR text layer is invisible
+    by design but lies over the scanned ink, so it is kept.) The page's ruling lines
+    (``segments``) are left out of each glyph's box: a rule through an invisible glyph is
+    ink, but not the glyph's.
+    """
+    import numpy as np
+
+    from .raster import render_page
+
+    image = render_page(path, page_number, dpi=settings.ink_dpi)
+    a, b, c, d, e, f = image.affine  # pixel -> points; invert it
+    det = a * d - b * c
+    if abs(det) < 1e-12:
+        return chars
+    gray = image.gray
+    h_px, w_px = gray.shape
+
+    def to_px(x: float, y: float) -> tuple[float, float]:
+        x, y = x - e, y - f
+        return (d * x - c * y) / det, (-b * x + a * y) / det
+
+    # rules as arrays: (position, start, end) of horizontal and vertical ones
+    h = np.array([(sg.top, sg.x0, sg.x1) for sg in segments if sg.orientation == "h"], dtype=float).reshape(-1, 3)
+    v = np.array([(sg.x0, sg.top, sg.bottom) for sg in segments if sg.orientation == "v"], dtype=float).reshape(-1, 3)
+    out = []
+    for ch in chars:
+        if not ch.text.strip():
+            out.append(ch)
+            continue
+        # the whole glyph box: punctuation (、。) sits in one corner of it
+        (px0, py0), (px1, py1) = to_px(ch.x0, ch.top), to_px(ch.x1, ch.bottom)
+        i0, i1 = sorted((int(py0), int(np.ceil(py1))))
+        j0, j1 = sorted((int(px0), int(np.ceil(px1))))
+        i0, j0, i1, j1 = max(i0, 0), max(j0, 0), min(max(i1, i0 + 1), h_px), min(max(j1, j0 + 1), w_px)
+        if i1 <= i0 or j1 <= j0:
+            out.append(ch)  # outside the rendered page: nothing to judge by, keep it
+            continue
+        box = gray[i0:i1, j0:j1]
+        if int(box.max()) - int(box.min()) < settings.ink_contrast:
+            continue  # not a mark in its box: invisible
+        rows = np.ones(i1 - i0, dtype=bool)
+        cols = np.ones(j1 - j0, dtype=bool)
+        crossing = (h[:, 0] >= ch.top - 1) & (h[:, 0] <= ch.bottom + 1) & (h[:, 1] < ch.x1) & (h[:, 2] > ch.x0)
+        for y_pt in h[crossing, 0]:
+            y = to_px((ch.x0 + ch.x1) / 2, float(y_pt))[1]
+            rows[max(0, int(y) - 2 - i0):max(0, int(y) + 3 - i0)] = False
+        crossing = (v[:, 0] >= ch.x0 - 1) & (v[:, 0] <= ch.x1 + 1) & (v[:, 1] < ch.bottom) & (v[:, 2] > ch.top)
+        for x_pt in v[crossing, 0]:
+            x = to_px(float(x_pt), (ch.top + ch.bottom) / 2)[0]
+            cols[max(0, int(x) - 2 - j0):max(0, int(x) + 3 - j0)] = False
+        if rows.all() and cols.all():
+            out.append(ch)  # no rule through it: its contrast is its own
+            continue
+        box = box[rows][:, cols]
+        if box.size == 0 or int(box.max()) - int(box.min()) >= settings.ink_contrast:
+            out.append(ch)
+    return out
+
+
 def pdf_to_pages(path: Path, settings: ExtractSettings | None = None,
                  ocr_pages: frozenset[int] = frozenset()) -> Iterator[Page]:
     """Yield each page of ``path`` as a :class:`Page` of chars and ruling-line segments.
@@ -178,6 +250,11 @@ def pdf_to_pages(path: Path, settings: ExtractSettings | None = None,
             try:
                 chars = _chars(raw, settings)
                 segments = _segments(raw, settings)
+                if settings.drop_invisible and chars:
+                    seen = len(chars)
+                    chars = visible_chars(path, index + 1, chars, settings, segments)
+                    if len(chars) < seen:
+                        log.info("%s: page %d: %d invisible char(s) dropped", path, index + 1, seen - len(chars))
                 n_images = len(raw.images)
             except Exception as e:  # a damaged content stream on one page
                 raise InputError(f"{path}: page {index + 1}: cannot be read ({type(e).__name__}: {e})") from e
