@@ -66,7 +66,7 @@ def _score(year: str, out: Path, bars: list[str]) -> subprocess.CompletedProcess
 
 
 @pytest.mark.parametrize("year", ["r5", "r6"])
-@pytest.mark.parametrize("route", ["platypus", "hrules", "writer", "radicals"])
+@pytest.mark.parametrize("route", ["platypus", "hrules", "writer", "radicals", "calc", "docx"])
 def test_variant_meets_the_bars(tmp_path: Path, route: str, year: str) -> None:
     pdf = _render(route, year, tmp_path / "pdf")
     out = process_pdf(pdf, IngestSettings())

@@ -212,6 +212,18 @@ def cell_inner_box(cell: BBox, lines: Sequence[Line], pad: float | None = None) 
     return BBox(cell.x0 + pad, cell.top, max(cell.x0 + pad + 1.0, cell.x1 - pad), cell.bottom)
 
 
+def last_line_full(chars: Sequence[Char], cell: BBox, settings: TextSettings | None = None,
+                   pad: float | None = None) -> bool:
+    """Does the cell's last printed line fill its width (no room for another character)?"""
+    settings = settings or TextSettings()
+    lines = chars_to_lines(chars, settings)
+    if not lines:
+        return False
+    last = lines[-1]
+    inner = cell_inner_box(cell, lines, pad)
+    return inner.width - (last.x1 - last.x0) < (1.0 + settings.fit_slack) * last.size
+
+
 def chars_to_cell_text(chars: Sequence[Char], cell: BBox, settings: TextSettings | None = None,
                        pad: float | None = None) -> str:
     """The text of one cell from the chars printed inside it (``pad``: see cell_inner_box)."""

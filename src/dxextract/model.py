@@ -93,6 +93,8 @@ class Cell:
     is_header: bool = False
     #: bottom of the cell's last text line (None: no text); tells a cut cell from a finished one
     text_bottom: float | None = field(default=None, compare=False)
+    #: whether the last text line fills the cell's width (text cut there was wrapping, not a break)
+    last_line_full: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from .align import AlignSettings, ColumnHint, hrule_tables, table_hint
-from .celltext import TextSettings, begins_with_marker, cell_padding, chars_to_cell_text, chars_to_lines
+from .celltext import (
+    TextSettings,
+    begins_with_marker,
+    cell_padding,
+    chars_to_cell_text,
+    chars_to_lines,
+    last_line_full,
+)
 from .model import BBox, Cell, Char, Page, Segment, Table
 
 
@@ -285,7 +292,8 @@ def grid_to_cells(grid: Grid, page: Page, chars: Sequence[Char], settings: Recon
     table_pad = min(pads) if pads else None
     return [Cell(r=r, c=c, rowspan=rs, colspan=cs, page=page.number, bbox=box,
                  text=chars_to_cell_text(inside, box, settings.text, table_pad),
-                 text_bottom=max((ch.bottom for ch in inside if ch.text.strip()), default=None))
+                 text_bottom=max((ch.bottom for ch in inside if ch.text.strip()), default=None),
+                 last_line_full=last_line_full(inside, box, settings.text, table_pad))
             for r, c, rs, cs, box, inside in placed]
 
 
@@ -496,6 +504,10 @@ def _split_row(a: Table, b: Table, skip: int) -> bool:
     own = [c for c in b.cells if c.r == skip and c.rowspan == 1]
     if not own or skip >= b.n_rows:
         return False
+    if any(a.cell_at(last, c.c) is None for c in own):
+        return False
+    if _breaks_numbering(a, own):
+        return True
     blank = [c for c in own if not c.text.strip()]
     filled = [c for c in own if c.text.strip()]
     if not filled or len(blank) * 2 < len(own):
@@ -504,7 +516,21 @@ def _split_row(a: Table, b: Table, skip: int) -> bool:
         above = a.cell_at(last, c.c)
         if above is None or above.r + above.rowspan - 1 != last or not above.text.strip():
             return False
-    return all(a.cell_at(last, c.c) is not None for c in filled)
+    return True
+
+
+def _breaks_numbering(a: Table, own: Sequence[Cell]) -> bool:
+    """Is there a column whose every entry so far begins with a numbering mark (①, (1), ■),
+    and whose cell in the new page's first row does not? Then that row goes on the one above.
+    """
+    for cell in own:
+        if not cell.text.strip() or begins_with_marker(cell.text):
+            continue
+        column = [c for c in a.cells if c.c == cell.c and c.colspan == cell.colspan and c.rowspan == 1
+                  and c.text.strip() and c.r >= a.header_rows]
+        if len(column) >= 4 and all(begins_with_marker(c.text) for c in column):
+            return True
+    return False
 
 
 def _peel_header(a: Table, b: Table) -> Table | None:
@@ -551,11 +577,16 @@ def _cut_text(above: Cell, cell: Cell) -> bool:
     return not begins_with_marker(cell.text)
 
 
-def _carry_joiner(left: str, right: str) -> str:
-    """Text carried over a page break joins like a wrapped line unless a sentence ended."""
-    if begins_with_marker(right) or left.rstrip().endswith(("。", "！", "？")):
+def _carry_joiner(above: Cell, right: str) -> str:
+    """How text carried over a page break joins the part above it.
+
+    Like a wrapped line when the part above ended on a full line (the page cut a paragraph),
+    with the author's break when that line ended short, a sentence ended, or the carried
+    part begins with a marker.
+    """
+    if begins_with_marker(right) or above.text.rstrip().endswith(("。", "！", "？")):
         return "\n"
-    return ""
+    return "" if above.last_line_full else "\n"
 
 
 def _join(a: Table, b: Table) -> Table:
@@ -582,7 +613,7 @@ def _join(a: Table, b: Table) -> Table:
                 # the rest of a row cut by the page break: its text joins the part above
                 above = cells[above_i]
                 if cell.text.strip():
-                    sep = "\n" if above.text.strip() else ""
+                    sep = _carry_joiner(above, cell.text) if above.text.strip() else ""
                     cells[above_i] = replace(above, text=above.text + sep + cell.text)
                 grow[above_i] = cell.rowspan - 1
                 continue
@@ -595,7 +626,7 @@ def _join(a: Table, b: Table) -> Table:
             if above_i is not None and _cut_text(cells[above_i], cell):
                 # a merged cell whose text a word processor carried over the page break
                 above = cells[above_i]
-                cells[above_i] = replace(above, text=above.text + _carry_joiner(above.text, cell.text)
+                cells[above_i] = replace(above, text=above.text + _carry_joiner(above, cell.text)
                                          + cell.text)
                 grow[above_i] = cell.rowspan
                 continue
