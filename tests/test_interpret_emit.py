@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tracemalloc
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,26 @@ def test_text_a_reader_cannot_see_is_not_extracted(tmp_path: Path) -> None:
     text = "".join(ch.text for page in pdf_to_pages(pdf) for ch in page.chars)
     assert "見える文字" in text and "枠内の文字" in text
     assert "隠れた文字" not in text and "白い文字" not in text
+
+
+def test_matrix_numbers_misread_by_ocr_fall_back_to_row_order() -> None:
+    from dxextract.interpret import read_status_matrix
+
+    p = load_profile()
+    # an OCR'd matrix: the first year header lost its era, a measure lost its digit, an item
+    # mark was misread (③ for ②)
+    matrix = grid([["", "", "", "信和5年度", "令和6年度", "令和7年度"],
+                   ["基本戦略1. 育成", "(1) 発掘", "①調査", "○", "—", "—"],
+                   ["", "", "③研修", "▲", "—", "—"],
+                   ["", "(の) 管理", "①進捗", "○", "—", "—"]])
+    # merge the strategy cell over the three rows and the first measure over two
+    cells = [c for c in matrix.cells if not ((c.c == 0 and c.r in (2, 3)) or (c.c == 1 and c.r == 2))]
+    cells = [replace(c, rowspan=3) if (c.r, c.c) == (1, 0) else replace(c, rowspan=2) if (c.r, c.c) == (1, 1)
+             else c for c in cells]
+    table = replace(matrix, cells=tuple(cells), header_rows=1)
+    warnings: list = []
+    items = read_status_matrix(table, p, 2023, warnings)
+    got = sorted({(i.strategy_no, i.measure_no, i.item_no, i.item) for i in items})
+    assert got == [(1, 1, 1, "調査"), (1, 1, 2, "研修"), (1, 2, 1, "進捗")]
+    assert {i.fy for i in items} == {2023, 2024, 2025}
+    assert any("numbered by row order" in w.message for w in warnings)

@@ -192,8 +192,30 @@ def _year_columns(table: Table, profile: Profile) -> tuple[int, dict[int, int]]:
                 if fy is not None:
                     years[cell.c] = fy
         if len(years) >= profile.kind_setting("status_matrix", "min_year_columns", 2):
-            return r, years
+            return r, {**_years_by_number(table, r, years), **years}
     return -1, {}
+
+
+def _years_by_number(table: Table, r: int, years: dict[int, int]) -> dict[int, int]:
+    """Header cells of row ``r`` that print a year number but that OCR damaged (信和5年度,
+    令和5年 with 度 lost): the year follows from the headers that read cleanly, which all
+    count years the same way (one offset between printed number and Western year)."""
+    offsets = set()
+    for c, fy in years.items():
+        cell = table.cell_at(r, c)
+        m = re.search(r"([0-9]{1,4})年", compact(cell.text)) if cell else None
+        if m:
+            offsets.add(fy - int(m.group(1)))
+    if len(offsets) != 1:
+        return {}
+    offset = offsets.pop()
+    out = {}
+    for cell in table.cells:
+        if cell.r == r and cell.c not in years:
+            m = re.search(r"([0-9]{1,4})年", compact(cell.text))
+            if m:
+                out[cell.c] = int(m.group(1)) + offset
+    return out
 
 
 def _detail_roles(table: Table, profile: Profile) -> tuple[int, dict[str, int]]:
@@ -296,6 +318,7 @@ def read_status_matrix(table: Table, profile: Profile, report_fy: int | None,
         return []
     out: list[StatusItem] = []
     counters: dict[tuple[int | None, int | None], int] = {}
+    numbers = _parent_numbers(table, roles, hdr, warnings)
     for r in range(hdr + 1, table.n_rows):
         item_cell = table.cell_at(r, roles["item"])
         if item_cell is None or item_cell.r != r:
@@ -313,8 +336,8 @@ def read_status_matrix(table: Table, profile: Profile, report_fy: int | None,
         s_text = one_line(normalize_text(strat.text)) if strat else ""
         m_text = one_line(normalize_text(meas.text)) if meas else ""
         i_text = one_line(normalize_text(item_cell.text))
-        s_no = read_number(s_text) if strat else None
-        m_no = read_number(m_text) if meas else None
+        s_no = numbers.get((strat.r, strat.c)) if strat else None
+        m_no = numbers.get((meas.r, meas.c)) if meas else None
         key = (s_no, m_no)
         counters[key] = counters.get(key, 0) + 1
         mark = profile.matrix_columns["item"].match(i_text)
@@ -337,6 +360,44 @@ def read_status_matrix(table: Table, profile: Profile, report_fy: int | None,
                 fy=fy, status_symbol=sym, status_code=STATUS_CODES[sym],
                 page=item_cell.page, table_id=table.table_id, r=r))
     return _checked_numbering(out, table, warnings)
+
+
+def _parent_numbers(table: Table, roles: dict[str, int], hdr: int,
+                    warnings: list[Warning_]) -> dict[tuple[int, int], int | None]:
+    """The number of each strategy and measure cell (keyed by its (r, c)) of a status matrix.
+
+    As printed (基本戦略3 -> 3, (2) -> 2) when they run 1, 2, 3 … (strategies over the table,
+    measures within each strategy); else by order, with a warning: a misread or missing digit
+    (OCR) must not merge two measures or put one under another's number.
+    """
+    out: dict[tuple[int, int], int | None] = {}
+    order: dict[str, list[Cell]] = {"strategy": [], "measure": []}
+    parent: dict[tuple[int, int], tuple[int, int] | None] = {}
+    for r in range(hdr + 1, table.n_rows):
+        strat = table.cell_at(r, roles["strategy"]) if "strategy" in roles else None
+        meas = table.cell_at(r, roles["measure"]) if "measure" in roles else None
+        for role, cell in (("strategy", strat), ("measure", meas)):
+            if cell is not None and cell not in order[role]:
+                order[role].append(cell)
+        if meas is not None:
+            parent.setdefault((meas.r, meas.c), (strat.r, strat.c) if strat else None)
+    groups: dict[tuple[str, tuple[int, int] | None], list[Cell]] = {}
+    for cell in order["strategy"]:
+        groups.setdefault(("strategy", None), []).append(cell)
+    for cell in order["measure"]:
+        groups.setdefault(("measure", parent[(cell.r, cell.c)]), []).append(cell)
+    for (role, _), cells in groups.items():
+        printed = [read_number(one_line(normalize_text(c.text))) for c in cells]
+        if printed == list(range(1, len(cells) + 1)):
+            out.update({(c.r, c.c): n for c, n in zip(cells, printed, strict=True)})
+            continue
+        if all(n is None for n in printed):
+            out.update({(c.r, c.c): None for c in cells})  # not numbered at all: leave it so
+            continue
+        warnings.append(Warning_(f"table {table.table_id}: {role} numbers read as {printed}, not "
+                                 f"1..{len(cells)}; numbered by row order instead", table.pages[0], table.table_id))
+        out.update({(c.r, c.c): n for n, c in enumerate(cells, start=1)})
+    return out
 
 
 def _checked_numbering(items: list[StatusItem], table: Table, warnings: list[Warning_]) -> list[StatusItem]:
