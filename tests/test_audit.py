@@ -19,11 +19,7 @@ from dxextract.audit import (
     row_label,
     tolerance,
 )
-from truth_frames import CORPUS, figures_frame, initiatives_frame, kpis_frame, load_truth
-
-YEARS = ["kasama_dx_r5", "kasama_dx_r6"]
-needs_corpus = pytest.mark.skipif(not (CORPUS / "kasama_dx_r5.json").exists(),
-                                  reason="../shared/corpus not available")
+from truth_frames import YEARS, figures_frame, initiatives_frame, kpis_frame, load_truth, needs_corpus
 
 
 def _audit(spec: dict[str, Any]) -> pd.DataFrame:

@@ -18,11 +18,7 @@ from dxextract.validate import (
     load_suites,
     validate_outputs,
 )
-from truth_frames import CORPUS, load_truth, truth_frames
-
-YEARS = ["kasama_dx_r5", "kasama_dx_r6"]
-needs_corpus = pytest.mark.skipif(not (CORPUS / "kasama_dx_r5.json").exists(),
-                                  reason="../shared/corpus not available")
+from truth_frames import YEARS, load_truth, needs_corpus, truth_frames
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 CORPUS = SHARED / "corpus"
@@ -211,3 +212,9 @@ def truth_frames(spec: dict[str, Any]) -> dict[str, pd.DataFrame]:
         "initiatives.csv": initiatives_frame(spec),
         "figures.csv": figures_frame(spec),
     }
+
+
+#: the two corpus years, and a mark for tests that need them beside the repo
+YEARS = ["kasama_dx_r5", "kasama_dx_r6"]
+needs_corpus = pytest.mark.skipif(not (CORPUS / "kasama_dx_r5.json").exists(),
+                                  reason="../shared/corpus not available")

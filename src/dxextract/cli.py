@@ -147,8 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"dxextract {__version__}")
     ap.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     sub = ap.add_subparsers(dest="command", required=True)
+    # --debug is accepted after the subcommand too; SUPPRESS keeps the top-level value otherwise
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    p = sub.add_parser("ingest", help="read one PDF into the contract's CSVs")
+    p = sub.add_parser("ingest", parents=[common], help="read one PDF into the contract's CSVs")
     p.add_argument("pdf")
     p.add_argument("--out", help="output folder (default: normalized/<lg_code>_<report_fy>)")
     p.add_argument("--base", default="normalized", help="parent of the default output folder")
@@ -156,30 +159,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ocr", action="store_true", help="OCR image-only pages first (ocrmypdf + tesseract jpn)")
     p.add_argument("--no-validate", action="store_true", help="skip the expectation suites")
     p.add_argument("--docs", help="also build Great Expectations Data Docs into this folder")
-    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("run", help="ingest every PDF under raw/ into normalized/, skipping unchanged ones")
+    p = sub.add_parser("run", parents=[common], help="ingest every PDF under raw/ into normalized/, skipping unchanged ones")
     p.add_argument("--raw", default="raw")
     p.add_argument("--out", default="normalized")
     p.add_argument("--force", action="store_true", help="re-ingest even when the sha256 matches")
-    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("compare", help="compare two consecutive years' ingest folders")
+    p = sub.add_parser("compare", parents=[common], help="compare two consecutive years' ingest folders")
     p.add_argument("old")
     p.add_argument("new")
     p.add_argument("--out", help="output folder (default: beside NEW, yoy_<old>_<new>)")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
-    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("inspect", help="draw the detected rules, cells and tables on page images")
+    p = sub.add_parser("inspect", parents=[common], help="draw the detected rules, cells and tables on page images")
     p.add_argument("pdf")
     p.add_argument("--page", type=int, help="only this page (1-based)")
     p.add_argument("--out", default="inspect", help="folder for the PNG files")
     p.add_argument("--resolution", type=int, default=100)
-    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_inspect)
     return ap
 

@@ -148,4 +148,3 @@ class Warning_:
     message: str
     page: int | None = None
     table_id: str | None = None
-    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
