@@ -352,13 +352,11 @@ def _free_lines(chars: Sequence[Char], settings: ReconstructSettings) -> list:
         group: list[Char] = []
         for ch in ln.chars:
             if group and ch.x0 - group[-1].x1 > 3 * ch.size:
-                out.append(chars_to_lines(group, settings.text)[0])
+                out.extend(chars_to_lines(group, settings.text)[:1])  # none when only blanks
                 group = []
             group.append(ch)
         if group:
-            sub = chars_to_lines(group, settings.text)
-            if sub:
-                out.append(sub[0])
+            out.extend(chars_to_lines(group, settings.text)[:1])
     return out
 
 
