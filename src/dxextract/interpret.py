@@ -565,6 +565,12 @@ def title_lines(lines: Sequence[tuple[float, float, str]]) -> list[str]:
     return out
 
 
+def _unexpected_table(t: Table, doing: str, e: Exception) -> Warning_:
+    """An unexpected failure inside one table: a warning naming it; the document goes on."""
+    return Warning_(f"page {t.pages[0]}, table {t.table_id}: {doing} failed ({type(e).__name__}: {e}); "
+                    "its records are missing, its cells are in tables.csv", t.pages[0], t.table_id)
+
+
 def tables_to_report(tables: Sequence[Table], free_lines: Sequence[str],
                      profile: Profile | None = None) -> Report:
     """Classify every table and read the report's records from those it recognizes."""
@@ -574,7 +580,11 @@ def tables_to_report(tables: Sequence[Table], free_lines: Sequence[str],
     report.title = next((normalize_text(t).strip() for t in free_lines if t.strip()), "")
     classified: list[Table] = []
     for t in tables:
-        kind = classify_table(t, profile)
+        try:
+            kind = classify_table(t, profile)
+        except Exception as e:  # a table the family cannot read stays in tables.csv as `other`
+            report.warnings.append(_unexpected_table(t, "classifying", e))
+            kind = "other"
         header_rows = t.header_rows
         if kind == "status_matrix":
             header_rows = _year_columns(t, profile)[0] + 1
@@ -587,19 +597,26 @@ def tables_to_report(tables: Sequence[Table], free_lines: Sequence[str],
         classified.append(replace(t, kind=kind, header_rows=header_rows, cells=cells))
     report.tables = classified
     for t in classified:
-        if t.kind == "status_legend":
-            report.legend.extend(read_legend(t))
-        elif t.kind == "status_matrix":
-            report.status_items.extend(read_status_matrix(t, profile, report.report_fy, report.warnings))
-        elif t.kind == "kpi_panel":
-            report.kpis.extend(read_kpi_panel(t, profile, report.report_fy))
+        try:
+            if t.kind == "status_legend":
+                report.legend.extend(read_legend(t))
+            elif t.kind == "status_matrix":
+                report.status_items.extend(read_status_matrix(t, profile, report.report_fy, report.warnings))
+            elif t.kind == "kpi_panel":
+                report.kpis.extend(read_kpi_panel(t, profile, report.report_fy))
+        except Exception as e:
+            report.warnings.append(_unexpected_table(t, f"reading the {t.kind}", e))
     measures = {si.measure: (si.strategy_no, si.measure_no) for si in report.status_items}
     for t in classified:
         if t.kind != "detail":
             continue
         m = profile.caption_strategy.search(normalize_text(t.caption))
         s_no = int(normalize_text(m.group(1))) if m else None
-        rows, figs = read_detail(t, profile, report.report_fy, s_no, measures)
+        try:
+            rows, figs = read_detail(t, profile, report.report_fy, s_no, measures)
+        except Exception as e:
+            report.warnings.append(_unexpected_table(t, "reading the detail table", e))
+            continue
         report.initiatives.extend(rows)
         report.figures.extend(figs)
     for kind in ("kpi_panel", "status_matrix", "detail"):

@@ -155,9 +155,16 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
     first_lines = title_lines([ln for pt in per_page[:2] for ln in pt.free_lines])
     report = tables_to_report(tables, first_lines, load_profile(settings.profile))
     frames = report_to_frames(report, ocr_pages=ocr_pages)
-    frames["audit.csv"] = _audit(frames, ocr_pages)
+    try:
+        frames["audit.csv"] = _audit(frames, ocr_pages)
+    except Exception as e:  # the records stand without their audit; say so
+        from .emit import COLUMNS
+
+        frames["audit.csv"] = pd.DataFrame(columns=COLUMNS["audit.csv"])
+        report.warnings.append(Warning_(f"audit skipped after an internal error ({type(e).__name__}: {e}); "
+                                        "audit.csv is empty; rerun with --debug"))
     municipality, lg_code = lg_code_of(first_lines)
-    warnings = text_warnings + list(report.warnings)
+    warnings = [w for pt in per_page for w in pt.warnings] + text_warnings + list(report.warnings)
     if ocr_pages:
         warnings.insert(0, Warning_(f"pages {sorted(ocr_pages)} were read by OCR: every row from them "
                                     "has ocr=true; check figures against the page images"))

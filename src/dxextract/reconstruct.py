@@ -13,6 +13,7 @@ Public entry point: :func:`pages_to_tables`.
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,9 @@ from .celltext import (
     chars_to_lines,
     last_line_full,
 )
-from .model import BBox, Cell, Char, Page, Segment, Table
+from .model import BBox, Cell, Char, Page, Segment, Table, Warning_
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,15 @@ class PageTables:
     height: float
     tables: tuple[Table, ...]
     free_lines: tuple[tuple[float, float, str], ...]  # (top, bottom, text) outside tables
+    #: what went wrong inside one table or strategy on this page (the rest of the page stands)
+    warnings: tuple[Warning_, ...] = ()
+
+
+def _unexpected(where: str, e: Exception, page: int | None, table: str | None = None) -> Warning_:
+    """A warning for an unexpected failure inside one table or page: the document goes on."""
+    log.debug("%s", where, exc_info=e)
+    return Warning_(f"{where}: skipped after an internal error ({type(e).__name__}: {e}); "
+                    "the rest of the document was read; rerun with --debug for the traceback", page, table)
 
 
 # --- ruling lines -> clusters -----------------------------------------------------------------
@@ -311,24 +323,24 @@ def page_to_tables(page: Page, settings: ReconstructSettings | None = None,
     segments = merge_segments(page.segments, settings)
     tables: list[Table] = []
     boxes: list[BBox] = []
-    for cluster in segments_to_clusters(segments, settings):
-        grid = cluster_to_grid(cluster, settings)
-        if grid is None:
+    warnings: list[Warning_] = []
+    for n, cluster in enumerate(segments_to_clusters(segments, settings), 1):
+        try:
+            found = _cluster_to_table(cluster, page, settings)
+        except Exception as e:  # one damaged table must not cost the document
+            warnings.append(_unexpected(f"page {page.number}, ruled table {n}", e, page.number))
             continue
-        box = grid.bbox
-        inside = _chars_in(page.chars, box)
-        cells = grid_to_cells(grid, page, inside, settings)
-        if not any(c.text.strip() for c in cells):
-            continue  # no text at all: a frame, a highlight, a chart's plot area
-        if len(cells) == 1:
-            continue  # a framed paragraph is not a table
-        n_rows, n_cols = len(grid.ys) - 1, len(grid.xs) - 1
-        tables.append(Table(table_id=f"p{page.number}-{len(tables) + 1}", cells=tuple(cells),
-                            n_rows=n_rows, n_cols=n_cols, header_rows=0, pages=(page.number,)))
-        boxes.append(box)
+        if found is not None:
+            tables.append(replace(found[0], table_id=f"p{page.number}-{len(tables) + 1}"))
+            boxes.append(found[1])
     if settings.align is not None:
         # tables ruled only horizontally (word processors, booktabs): structure from alignment
-        for box, cells, n_rows, n_cols in hrule_tables(page, boxes, settings.align, hints):
+        try:
+            found_h = hrule_tables(page, boxes, settings.align, hints)
+        except Exception as e:
+            warnings.append(_unexpected(f"page {page.number}, tables ruled only horizontally", e, page.number))
+            found_h = []
+        for box, cells, n_rows, n_cols in found_h:
             tables.append(Table(table_id="", cells=tuple(cells), n_rows=n_rows, n_cols=n_cols,
                                 header_rows=0, pages=(page.number,)))
             boxes.append(box)
@@ -341,7 +353,33 @@ def page_to_tables(page: Page, settings: ReconstructSettings | None = None,
                  for ln in _free_lines(outside, settings))
     tables = [replace(t, caption=_caption(t, free)) for t in tables]
     return PageTables(number=page.number, width=page.width, height=page.height,
-                      tables=tuple(tables), free_lines=free)
+                      tables=tuple(tables), free_lines=free, warnings=tuple(warnings))
+
+
+def _cluster_to_table(cluster: Sequence[Segment], page: Page, settings: ReconstructSettings
+                      ) -> tuple[Table, BBox] | None:
+    """One cluster of rules as a table (and its box), or None when it is not a table."""
+    grid = cluster_to_grid(cluster, settings)
+    if grid is None:
+        return None
+    box = grid.bbox
+    cells = grid_to_cells(grid, page, _chars_in(page.chars, box), settings)
+    if not any(c.text.strip() for c in cells):
+        return None  # no text at all: a frame, a highlight, a chart's plot area
+    if len(cells) == 1:
+        return None  # a framed paragraph is not a table
+    return Table(table_id="", cells=tuple(cells), n_rows=len(grid.ys) - 1, n_cols=len(grid.xs) - 1,
+                 header_rows=0, pages=(page.number,)), box
+
+
+def _page_to_tables_safe(page: Page, settings: ReconstructSettings, hints: Sequence[ColumnHint] = ()
+                         ) -> PageTables:
+    """:func:`page_to_tables`, with an unexpected failure turned into a warning and an empty page."""
+    try:
+        return page_to_tables(page, settings, hints)
+    except Exception as e:
+        return PageTables(number=page.number, width=page.width, height=page.height, tables=(),
+                          free_lines=(), warnings=(_unexpected(f"page {page.number}", e, page.number),))
 
 
 def _free_lines(chars: Sequence[Char], settings: ReconstructSettings) -> list:
@@ -636,8 +674,13 @@ def _join(a: Table, b: Table) -> Table:
                    header_rows=header_rows, pages=a.pages + tuple(p for p in b.pages if p not in a.pages))
 
 
-def stitch_tables(pages: Sequence[PageTables], settings: ReconstructSettings | None = None) -> list[Table]:
-    """All tables of the document in order, continuations joined, ids ``t01``, ``t02``, …"""
+def stitch_tables(pages: Sequence[PageTables], settings: ReconstructSettings | None = None,
+                  warnings: list[Warning_] | None = None) -> list[Table]:
+    """All tables of the document in order, continuations joined, ids ``t01``, ``t02``, …
+
+    A join that fails unexpectedly keeps the two parts as two tables, with a warning in
+    ``warnings``.
+    """
     settings = settings or ReconstructSettings()
     out: list[Table] = []
     prev_pt: PageTables | None = None
@@ -648,8 +691,14 @@ def stitch_tables(pages: Sequence[PageTables], settings: ReconstructSettings | N
                 last_part = prev_pt.tables[-1]
                 if a.pages[-1] == prev_pt.number and _continues(prev_pt, last_part, pt, t, settings,
                                                                 a.caption):
-                    out[-1] = _join(a, t)
-                    continue
+                    try:
+                        out[-1] = _join(a, t)
+                        continue
+                    except Exception as e:  # kept as two tables rather than lost
+                        w = _unexpected(f"page {pt.number}, joining the table continued from page "
+                                        f"{prev_pt.number}", e, pt.number)
+                        if warnings is not None:
+                            warnings.append(w)
             out.append(t)
         prev_pt = pt
     width = max(2, len(str(len(out))))
@@ -688,7 +737,7 @@ def pages_to_tables(pages: Iterable[Page], settings: ReconstructSettings | None 
     # others' characters are dropped as soon as they are done (bounded memory on long books).
     kept: dict[int, Page] = {}
     for p in pages:
-        per_page.append(page_to_tables(p, settings))
+        per_page.append(_page_to_tables_safe(p, settings))
         if align is not None and _free_rules(p, settings) >= 2:
             kept[p.number] = p
     if align is not None and kept:
@@ -701,8 +750,11 @@ def pages_to_tables(pages: Iterable[Page], settings: ReconstructSettings | None 
                 break
             hints = new
             near = {h.page + d for h in hints for d in (-1, 0, 1)}
-            per_page = [page_to_tables(kept[pt.number], settings, hints)
+            per_page = [_page_to_tables_safe(kept[pt.number], settings, hints)
                         if pt.number in near and pt.number in kept else pt for pt in per_page]
-    tables = stitch_tables(per_page, settings)
+    stitch_warnings: list[Warning_] = []
+    tables = stitch_tables(per_page, settings, stitch_warnings)
+    for w in stitch_warnings:
+        per_page = [replace(pt, warnings=pt.warnings + (w,)) if pt.number == w.page else pt for pt in per_page]
     tables = [mark_header_rows(t, t.header_rows) for t in tables]
     return tables, per_page
