@@ -260,7 +260,7 @@ def pdf_to_pages(path: Path, settings: ExtractSettings | None = None,
                 raise InputError(f"{path}: page {index + 1}: cannot be read ({type(e).__name__}: {e})") from e
             page = Page(number=index + 1, width=float(raw.width), height=float(raw.height),
                         chars=tuple(chars), segments=tuple(segments), n_images=n_images,
-                        ocr=index + 1 in ocr_pages)
+                        ocr=index + 1 in ocr_pages, source=str(path))
             raw.close()  # drop pdfplumber's per-page caches: bounded memory on long books
             if chars:
                 n_text += 1

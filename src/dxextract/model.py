@@ -73,6 +73,8 @@ class Page:
     segments: tuple[Segment, ...]
     n_images: int = 0
     ocr: bool = False
+    #: the PDF the page was read from (strategies that re-read the page need it)
+    source: str = ""
 
 
 @dataclass(frozen=True)

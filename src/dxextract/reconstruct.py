@@ -17,6 +17,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from .align import AlignSettings, ColumnHint, hrule_tables, table_hint
 from .celltext import (
@@ -28,6 +29,7 @@ from .celltext import (
     last_line_full,
 )
 from .model import BBox, Cell, Char, Page, Segment, Table, Warning_
+from .textalign import TextTableSettings, text_tables
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ class ReconstructSettings:
     text: TextSettings = field(default_factory=TextSettings)
     #: tables ruled only horizontally; None turns that path off
     align: AlignSettings | None = field(default_factory=AlignSettings)
+    #: tables without rules (rows and columns from text alignment); None turns that path off
+    text_tables: TextTableSettings | None = field(default_factory=TextTableSettings)
 
     def __post_init__(self) -> None:
         from .errors import SettingsError
@@ -344,6 +348,18 @@ def page_to_tables(page: Page, settings: ReconstructSettings | None = None,
             tables.append(Table(table_id="", cells=tuple(cells), n_rows=n_rows, n_cols=n_cols,
                                 header_rows=0, pages=(page.number,)))
             boxes.append(box)
+    if settings.text_tables is not None and page.source:
+        # tables nobody ruled: rows and columns from text alignment, outside the ruled ones
+        try:
+            found_t = text_tables(Path(page.source), page, boxes, settings.text_tables, settings.text)
+        except Exception as e:
+            warnings.append(_unexpected(f"page {page.number}, tables without rules", e, page.number))
+            found_t = []
+        for box, cells, n_rows, n_cols in found_t:
+            tables.append(Table(table_id="", cells=tuple(cells), n_rows=n_rows, n_cols=n_cols,
+                                header_rows=0, pages=(page.number,)))
+            boxes.append(box)
+    if boxes:
         order = sorted(range(len(tables)), key=lambda i: (boxes[i].top, boxes[i].x0))
         tables = [replace(tables[i], table_id=f"p{page.number}-{n + 1}") for n, i in enumerate(order)]
         boxes = [boxes[i] for i in order]

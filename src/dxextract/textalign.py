@@ -1,0 +1,194 @@
+"""Tables without rules: rows and columns from text alignment (camelot's stream/network parsers).
+
+A page whose text, outside the tables its rules already explain, holds lines that break into
+several runs at the same places is a page with a table nobody ruled (government statistics,
+booktabs without rules, shaded rows). camelot's text parsers are the measured better tool for
+finding such a table's rows and columns (``benchmarks/realworld.py``); this module asks them
+for the grid only. The cells are filled from dxextract's own characters (visible text only, the
+author's line breaks), and text that runs across a column boundary makes one cell with a
+``colspan``: merged cells come out as spans, whatever the strategy.
+
+Public entry point: :func:`text_tables`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .celltext import TextSettings, chars_to_cell_text, chars_to_lines
+from .model import BBox, Cell, Char, Page
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TextTableSettings:
+    """When a page is asked for tables without rules, and which of them are kept."""
+
+    #: camelot parser that gives rows and columns. Measured on ../shared/realworld/dev
+    #: (benchmarks/realworld.py): stream finds the rows of statistics tables that network merges.
+    parser: str = "stream"
+    #: a gap wider than this × font size between two glyphs on one line separates two cells' text
+    #: (a word space is about 0.25–0.35 em; a column gutter is wider than one em)
+    run_gap: float = 1.0
+    #: a table needs at least this many text lines that break into two runs or more: fewer
+    #: is a label beside a value, not a table
+    min_lines: int = 3
+    #: a camelot table needs at least this many columns and rows
+    min_cols: int = 2
+    min_rows: int = 2
+    #: a candidate overlapping an already-found table by more than this share of its own
+    #: area repeats that table
+    overlap: float = 0.2
+    #: at most this share of a candidate's cells empty: more is scattered text (a chart's
+    #: labels, a form's captions) cut into a grid
+    max_empty: float = 0.75
+    #: lines whose runs are all wider than this share of the table are running text set in
+    #: columns (a two-column article), not a table
+    max_run_share: float = 0.4
+
+    def __post_init__(self) -> None:
+        from .errors import SettingsError
+
+        if self.parser not in ("stream", "network"):
+            raise SettingsError(f"TextTableSettings.parser: expected 'stream' or 'network', got {self.parser!r}")
+        for key in ("run_gap", "overlap", "max_empty", "max_run_share"):
+            value = getattr(self, key)
+            if not isinstance(value, (int, float)) or value < 0:
+                raise SettingsError(f"TextTableSettings.{key}: expected a number >= 0, got {value!r}")
+        for key in ("min_lines", "min_cols", "min_rows"):
+            value = getattr(self, key)
+            if not isinstance(value, int) or value < 1:
+                raise SettingsError(f"TextTableSettings.{key}: expected an integer >= 1, got {value!r}")
+
+
+def _runs(chars: Sequence[Char], gap: float) -> list[list[Char]]:
+    """A line's glyphs cut where the gap between two is wider than ``gap`` × their size."""
+    runs: list[list[Char]] = []
+    for ch in sorted((c for c in chars if c.text.strip()), key=lambda c: c.x0):
+        if runs and ch.x0 - runs[-1][-1].x1 <= gap * max(ch.size, runs[-1][-1].size):
+            runs[-1].append(ch)
+        else:
+            runs.append([ch])
+    return runs
+
+
+def _outside(chars: Sequence[Char], taken: Sequence[BBox]) -> list[Char]:
+    return [c for c in chars if c.upright
+            and not any(b.x0 <= c.xc <= b.x1 and b.top <= c.yc <= b.bottom for b in taken)]
+
+
+def columnar_lines(page: Page, taken: Sequence[BBox], settings: TextTableSettings,
+                   text: TextSettings | None = None) -> int:
+    """How many text lines outside ``taken`` break into two runs or more: the evidence that
+    the page may hold a table without rules (cheap: no camelot)."""
+    lines = chars_to_lines(_outside(page.chars, taken), text)
+    return sum(1 for ln in lines if len(_runs(ln.chars, settings.run_gap)) >= 2)
+
+
+def _camelot_grids(pdf: Path, page: Page, settings: TextTableSettings
+                   ) -> list[tuple[BBox, list[float], list[float]]]:
+    """(bbox, column x boundaries, row y boundaries) of each table camelot finds, top-left origin."""
+    import camelot
+
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        found = camelot.read_pdf(str(pdf), pages=str(page.number), flavor=settings.parser)
+    out = []
+    for t in found:
+        if not t.cols or not t.rows:
+            continue
+        xs = [t.cols[0][0]] + [c[1] for c in t.cols]
+        ys = [page.height - t.rows[0][0]] + [page.height - r[1] for r in t.rows]
+        x0, y0, x1, y1 = t._bbox
+        out.append((BBox(x0, page.height - y1, x1, page.height - y0), xs, ys))
+    return out
+
+
+def _area(b: BBox) -> float:
+    return max(0.0, b.width) * max(0.0, b.height)
+
+
+def _overlap_share(a: BBox, b: BBox) -> float:
+    """The share of ``a``'s area that ``b`` covers."""
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.bottom, b.bottom) - max(a.top, b.top)
+    return (w * h) / _area(a) if w > 0 and h > 0 and _area(a) > 0 else 0.0
+
+
+def grid_to_text_cells(page: Page, chars: Sequence[Char], xs: Sequence[float], ys: Sequence[float],
+                       settings: TextTableSettings, text: TextSettings | None = None) -> list[Cell]:
+    """Cells of a grid without rules, filled from ``chars``; a run of text across a column
+    boundary joins the columns it covers into one cell (colspan)."""
+    nr, nc = len(ys) - 1, len(xs) - 1
+
+    def col_of(x: float) -> int:
+        return max(0, min(nc - 1, sum(1 for b in xs[1:-1] if x >= b)))
+
+    def row_of(y: float) -> int:
+        return max(0, min(nr - 1, sum(1 for b in ys[1:-1] if y >= b)))
+
+    by_row: dict[int, list[Char]] = {}
+    for ch in chars:
+        by_row.setdefault(row_of(ch.yc), []).append(ch)
+    cells: list[Cell] = []
+    for r in range(nr):
+        joined = list(range(nc))  # joined[c]: first column of the cell holding column c
+        for line in chars_to_lines(by_row.get(r, []), text):
+            for run in _runs(line.chars, settings.run_gap):
+                first, last = col_of(run[0].xc), col_of(run[-1].xc)
+                for c in range(first + 1, last + 1):
+                    joined[c] = joined[first]
+        c = 0
+        while c < nc:
+            c1 = c
+            while c1 + 1 < nc and joined[c1 + 1] == joined[c]:
+                c1 += 1
+            box = BBox(xs[c], ys[r], xs[c1 + 1], ys[r + 1])
+            inside = [ch for ch in by_row.get(r, []) if c <= col_of(ch.xc) <= c1]
+            cells.append(Cell(r=r, c=c, rowspan=1, colspan=c1 - c + 1, page=page.number, bbox=box,
+                              text=chars_to_cell_text(inside, box, text),
+                              text_bottom=max((ch.bottom for ch in inside if ch.text.strip()), default=None)))
+            c = c1 + 1
+    return cells
+
+
+def _running_text(cells: Sequence[Cell], table: BBox, settings: TextTableSettings) -> bool:
+    """Every filled cell as wide as running text: columns of an article, not a table."""
+    filled = [c for c in cells if c.text.strip()]
+    return bool(filled) and all(c.bbox.width > settings.max_run_share * table.width for c in filled)
+
+
+def text_tables(pdf: Path, page: Page, taken: Sequence[BBox], settings: TextTableSettings | None = None,
+                text: TextSettings | None = None) -> list[tuple[BBox, list[Cell], int, int]]:
+    """Tables without rules on ``page`` outside ``taken``: (bbox, cells, n_rows, n_cols) each."""
+    settings = settings or TextTableSettings()
+    if columnar_lines(page, taken, settings, text) < settings.min_lines:
+        return []
+    chars = _outside(page.chars, taken)
+    out: list[tuple[BBox, list[Cell], int, int]] = []
+    kept: list[BBox] = list(taken)
+    grids = sorted(_camelot_grids(pdf, page, settings), key=lambda g: -_area(g[0]))
+    for box, xs, ys in grids:
+        if len(xs) - 1 < settings.min_cols or len(ys) - 1 < settings.min_rows:
+            continue
+        if any(_overlap_share(box, k) > settings.overlap or _overlap_share(k, box) > settings.overlap
+               for k in kept):
+            continue
+        inside = [c for c in chars if box.x0 - 1 <= c.xc <= box.x1 + 1 and box.top - 1 <= c.yc <= box.bottom + 1]
+        lines = chars_to_lines(inside, text)
+        if sum(1 for ln in lines if len(_runs(ln.chars, settings.run_gap)) >= 2) < settings.min_lines:
+            continue
+        cells = grid_to_text_cells(page, inside, xs, ys, settings, text)
+        empty = sum(1 for c in cells if not c.text.strip()) / max(1, len(cells))
+        if empty > settings.max_empty or _running_text(cells, box, settings):
+            continue
+        out.append((box, cells, len(ys) - 1, len(xs) - 1))
+        kept.append(box)
+    return out
