@@ -228,8 +228,45 @@ def _covered(segs: Sequence[Segment], pos: float, a: float, b: float, orient: st
     return got >= need
 
 
-def grid_to_spans(grid: Grid, settings: ReconstructSettings) -> list[tuple[int, int, int, int]]:
+def _mostly_unruled(grid: Grid, c: int, settings: ReconstructSettings) -> bool:
+    """Is the column boundary ``xs[c]`` drawn in fewer than half of the rows it crosses?
+
+    Such a boundary comes from rules elsewhere in the table (a boxed header over a body whose
+    columns nobody ruled, rows separated by white lines or shading): in the rows without a
+    rule, the text tells whether the boundary is there.
+    """
+    ruled = sum(_covered(grid.v, grid.xs[c], grid.ys[r], grid.ys[r + 1], "v", settings)
+                for r in range(len(grid.ys) - 1))
+    return ruled * 2 < len(grid.ys) - 1
+
+
+def _text_apart(chars: Sequence[Char], xs: tuple[float, float, float], top: float, bottom: float,
+                settings: ReconstructSettings) -> bool:
+    """Does text stand in both elementary cells ``xs[0]..xs[1]`` and ``xs[1]..xs[2]`` of the band
+    [top, bottom], with no word running across ``xs[1]``? Then ``xs[1]`` separates two cells,
+    ruled or not."""
+    band = [ch for ch in chars if top <= ch.yc <= bottom and ch.text.strip()]
+    x = xs[1]
+    if not any(xs[0] <= ch.xc < x for ch in band) or not any(x < ch.xc <= xs[2] for ch in band):
+        return False
+    for line in chars_to_lines(band, settings.text):
+        word: list[Char] = []
+        for ch in sorted(line.chars, key=lambda k: k.x0):
+            if word and ch.x0 - word[-1].x1 > settings.text.space_gap * max(ch.size, word[-1].size):
+                word = []
+            word.append(ch)
+            if word[0].x0 < x < word[-1].x1:
+                return False
+    return True
+
+
+def grid_to_spans(grid: Grid, settings: ReconstructSettings,
+                  chars: Sequence[Char] = ()) -> list[tuple[int, int, int, int]]:
     """Merged cells as (r, c, rowspan, colspan): elementary cells with no rule between them join.
+
+    A column boundary that the table's rules draw in fewer than half of its rows is judged by
+    the text in the others (``chars``): it stands where text sits on both sides of it and no
+    word runs across it.
 
     A merged cell is always a rectangle. A region that is not one (a tree-like layout: a 款
     row spanning two columns over a 項 row indented below it; or a rule missing by accident)
@@ -251,10 +288,15 @@ def grid_to_spans(grid: Grid, settings: ReconstructSettings) -> list[tuple[int, 
             keep, drop = min(ra, rb), max(ra, rb)
             owner[drop[0]][drop[1]] = keep
 
+    unruled = {c for c in range(1, nc) if chars and _mostly_unruled(grid, c, settings)}
     for r in range(nr):
         for c in range(nc - 1):
-            if not _covered(grid.v, grid.xs[c + 1], grid.ys[r], grid.ys[r + 1], "v", settings):
-                union((r, c), (r, c + 1))
+            if _covered(grid.v, grid.xs[c + 1], grid.ys[r], grid.ys[r + 1], "v", settings):
+                continue
+            if c + 1 in unruled and _text_apart(chars, (grid.xs[c], grid.xs[c + 1], grid.xs[c + 2]),
+                                                grid.ys[r], grid.ys[r + 1], settings):
+                continue
+            union((r, c), (r, c + 1))
     for r in range(nr - 1):
         for c in range(nc):
             if not _covered(grid.h, grid.ys[r + 1], grid.xs[c], grid.xs[c + 1], "h", settings):
@@ -297,7 +339,7 @@ def grid_to_cells(grid: Grid, page: Page, chars: Sequence[Char], settings: Recon
     """Cells with spans, bbox and text, for one grid on one page."""
     placed = []
     pads = []
-    for r, c, rs, cs in grid_to_spans(grid, settings):
+    for r, c, rs, cs in grid_to_spans(grid, settings, chars):
         box = BBox(grid.xs[c], grid.ys[r], grid.xs[c + cs], grid.ys[r + rs])
         inside = _chars_in(chars, box)
         placed.append((r, c, rs, cs, box, inside))
