@@ -197,35 +197,74 @@ def cell_padding(cell: BBox, lines: Sequence[Line]) -> float | None:
     return min(line.x0 - cell.x0 for line in lines)
 
 
-def cell_inner_box(cell: BBox, lines: Sequence[Line], pad: float | None = None) -> BBox:
+def cell_inner_box(cell: BBox, lines: Sequence[Line], pad: float | None = None,
+                   right: float | None = None) -> BBox:
     """The part of the cell text can occupy: the cell less its padding.
 
     The padding is not in the PDF. ``pad`` is best measured over a whole table (the smallest
     left margin of any cell: left-aligned text touches it, centred text does not); without it,
-    this cell's own lines are used. It is assumed equal on the right.
+    this cell's own lines are used. ``right`` is where the column's wrapped lines end (see
+    :func:`wrap_edge`); without it the right padding is taken equal to the left.
     """
     if not lines:
         return cell
     if pad is None:
         pad = cell_padding(cell, lines) or 0.0
     pad = min(max(pad, 0.5), 6.0)
-    return BBox(cell.x0 + pad, cell.top, max(cell.x0 + pad + 1.0, cell.x1 - pad), cell.bottom)
+    x1 = cell.x1 - pad
+    size = sorted(ln.size for ln in lines)[len(lines) // 2]
+    if right is not None and cell.x0 + pad < right and x1 - right >= size:
+        # the wrapped lines stop a character or more short of the symmetric guess: the
+        # producer pads the right more than the left; lines end within half a glyph of it
+        x1 = right + 0.5 * size
+    return BBox(cell.x0 + pad, cell.top, max(cell.x0 + pad + 1.0, x1), cell.bottom)
+
+
+#: punctuation a line breaker may hang past the right edge (ぶら下げ): not where lines end
+_HANGING = set("、。，．,.")
+
+
+def _line_end(line: Line) -> float:
+    """Where the line's text ends, a hanging punctuation mark left out."""
+    chars = [c for c in line.chars if c.text.strip()]
+    while len(chars) > 1 and chars[-1].text in _HANGING:
+        chars.pop()
+    return max(c.x1 for c in chars)
+
+
+def wrap_edge(cells_lines: Sequence[Sequence[Line]], tolerance: float = 0.5, min_lines: int = 3) -> float | None:
+    """Where a column's automatic wrapping ends its lines, read from the lines themselves.
+
+    Lines the producer wrapped stop at the same right edge (its padding, whatever it is: 3 pt
+    left and 11 pt right, or none), give or take less than a character. The edge is the
+    furthest end of a line that another line follows in its cell, when at least ``min_lines``
+    lines of different text, each followed by another, end within ``tolerance`` × the font
+    size of it (one or two could end there by chance, or repeat one phrase); otherwise None
+    (no evidence: the column never wrapped, or its lines end anywhere).
+    """
+    ends = sorted(((_line_end(ln), ln.size, ln.text.strip()) for lines in cells_lines for ln in lines[:-1]),
+                  reverse=True)
+    if not ends:
+        return None
+    edge, size, _ = ends[0]
+    near = {text for end, _, text in ends if end >= edge - tolerance * size}
+    return edge if len(near) >= min_lines else None
 
 
 def last_line_full(chars: Sequence[Char], cell: BBox, settings: TextSettings | None = None,
-                   pad: float | None = None) -> bool:
+                   pad: float | None = None, right: float | None = None) -> bool:
     """Does the cell's last printed line fill its width (no room for another character)?"""
     settings = settings or TextSettings()
     lines = chars_to_lines(chars, settings)
     if not lines:
         return False
     last = lines[-1]
-    inner = cell_inner_box(cell, lines, pad)
+    inner = cell_inner_box(cell, lines, pad, right)
     return inner.width - (last.x1 - last.x0) < (1.0 + settings.fit_slack) * last.size
 
 
 def chars_to_cell_text(chars: Sequence[Char], cell: BBox, settings: TextSettings | None = None,
-                       pad: float | None = None) -> str:
-    """The text of one cell from the chars printed inside it (``pad``: see cell_inner_box)."""
+                       pad: float | None = None, right: float | None = None) -> str:
+    """The text of one cell from the chars printed inside it (``pad``, ``right``: see cell_inner_box)."""
     lines = chars_to_lines(chars, settings)
-    return lines_to_text(lines, cell_inner_box(cell, lines, pad), settings)
+    return lines_to_text(lines, cell_inner_box(cell, lines, pad, right), settings)

@@ -21,12 +21,14 @@ from pathlib import Path
 
 from .align import AlignSettings, ColumnHint, hrule_tables, table_hint
 from .celltext import (
+    Line,
     TextSettings,
     begins_with_marker,
     cell_padding,
     chars_to_cell_text,
     chars_to_lines,
     last_line_full,
+    wrap_edge,
 )
 from .model import BBox, Cell, Char, Page, Segment, Table, Warning_
 from .textalign import TextTableSettings, text_tables
@@ -399,19 +401,24 @@ def grid_to_cells(grid: Grid, page: Page, chars: Sequence[Char], settings: Recon
     """Cells with spans, bbox and text, for one grid on one page."""
     placed = []
     pads = []
+    columns: dict[tuple[int, int], list[list[Line]]] = {}
     for r, c, rs, cs in grid_to_spans(grid, settings, chars):
         box = BBox(grid.xs[c], grid.ys[r], grid.xs[c + cs], grid.ys[r + rs])
         inside = _chars_in(chars, box)
         placed.append((r, c, rs, cs, box, inside))
-        pad = cell_padding(box, chars_to_lines(inside, settings.text))
+        lines = chars_to_lines(inside, settings.text)
+        columns.setdefault((c, cs), []).append(lines)
+        pad = cell_padding(box, lines)
         if pad is not None and pad >= 0:
             pads.append(pad)
-    # one padding for the table: the producer uses the same for every cell
+    # one padding for the table: the producer uses the same for every cell; the right edge of
+    # wrapping per column, from where its wrapped lines end (producers pad right and left apart)
     table_pad = min(pads) if pads else None
+    edges = {key: wrap_edge(cells) for key, cells in columns.items()}
     return [Cell(r=r, c=c, rowspan=rs, colspan=cs, page=page.number, bbox=box,
-                 text=chars_to_cell_text(inside, box, settings.text, table_pad),
+                 text=chars_to_cell_text(inside, box, settings.text, table_pad, edges[(c, cs)]),
                  text_bottom=max((ch.bottom for ch in inside if ch.text.strip()), default=None),
-                 last_line_full=last_line_full(inside, box, settings.text, table_pad))
+                 last_line_full=last_line_full(inside, box, settings.text, table_pad, edges[(c, cs)]))
             for r, c, rs, cs, box, inside in placed]
 
 
