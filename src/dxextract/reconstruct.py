@@ -51,6 +51,9 @@ class ReconstructSettings:
     min_rule: float = 3.0
     #: a rule counts as a border between two cells when it covers this share of their edge
     cover: float = 0.6
+    #: a gap wider than this × font size separates two cells' text in a row no rule divides
+    #: (a word space is about a quarter to a third of an em; a column gutter is wider than one)
+    column_gap: float = 1.0
     #: a ruled band splits into one row per text line when a column holds at least this many
     #: lines, each one number (two figures stacked may be a value and its unit line)
     split_rows_min_lines: int = 2
@@ -305,19 +308,19 @@ def _mostly_unruled(grid: Grid, c: int, settings: ReconstructSettings) -> bool:
 def _text_apart(chars: Sequence[Char], xs: tuple[float, float, float], top: float, bottom: float,
                 settings: ReconstructSettings) -> bool:
     """Does text stand in both elementary cells ``xs[0]..xs[1]`` and ``xs[1]..xs[2]`` of the band
-    [top, bottom], with no word running across ``xs[1]``? Then ``xs[1]`` separates two cells,
-    ruled or not."""
+    [top, bottom], with no run of text (words a word space apart) across ``xs[1]``? Then
+    ``xs[1]`` separates two cells, ruled or not."""
     band = [ch for ch in chars if top <= ch.yc <= bottom and ch.text.strip()]
     x = xs[1]
     if not any(xs[0] <= ch.xc < x for ch in band) or not any(x < ch.xc <= xs[2] for ch in band):
         return False
     for line in chars_to_lines(band, settings.text):
-        word: list[Char] = []
+        run: list[Char] = []
         for ch in sorted(line.chars, key=lambda k: k.x0):
-            if word and ch.x0 - word[-1].x1 > settings.text.space_gap * max(ch.size, word[-1].size):
-                word = []
-            word.append(ch)
-            if word[0].x0 < x < word[-1].x1:
+            if run and ch.x0 - run[-1].x1 > settings.column_gap * max(ch.size, run[-1].size):
+                run = []
+            run.append(ch)
+            if run[0].x0 < x < run[-1].x1:
                 return False
     return True
 

@@ -1,0 +1,178 @@
+"""The table core's decisions from a document's own geometry, on small hand-made inputs:
+partly ruled tables, rows nobody ruled, wrap edges of asymmetric padding, tables without rules.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dxextract.celltext import chars_to_cell_text, chars_to_lines, wrap_edge
+from dxextract.errors import SettingsError
+from dxextract.model import BBox, Char, Page, Segment
+from dxextract.reconstruct import Grid, ReconstructSettings, grid_to_spans, page_to_tables, split_unruled_rows
+from dxextract.textalign import TextTableSettings, columnar_lines, grid_to_text_cells
+
+SIZE = 10.0
+
+
+def words(text: str, x0: float, top: float, size: float = SIZE) -> list[Char]:
+    """Latin text, each glyph half an em wide; a space is a gap, not a glyph."""
+    out, x = [], x0
+    for ch in text:
+        if ch != " ":
+            out.append(Char(ch, x, top, x + size / 2, top + size, size))
+        x += size / 2
+    return out
+
+
+def box_grid(xs: list[float], ys: list[float], v_rows: set[int] | None = None) -> Grid:
+    """A grid with every row rule; column rules only in the rows ``v_rows`` (None: all)."""
+    h = tuple(Segment("h", xs[0], y, xs[-1], y) for y in ys)
+    v = []
+    for r in range(len(ys) - 1):
+        if v_rows is None or r in v_rows:
+            v += [Segment("v", x, ys[r], x, ys[r + 1]) for x in xs]
+    v += [Segment("v", x, ys[0], x, ys[-1]) for x in (xs[0], xs[-1])]
+    return Grid(tuple(xs), tuple(ys), h, tuple(v))
+
+
+# --- partly ruled: a boxed header over a body whose columns nobody ruled ---------------------------
+
+XS = [0.0, 100.0, 200.0, 300.0]
+YS = [0.0, 20.0, 40.0, 60.0, 80.0]
+
+
+def _partly_ruled_chars(last_row: str = "Total EU spanning all") -> list[Char]:
+    chars = words("Country", 5, 5) + words("Rate", 105, 5) + words("Count", 205, 5)
+    chars += words("Austria", 5, 25) + words("92.9", 150, 25) + words("5,821", 250, 25)
+    chars += words("Belgium", 5, 45) + words("0", 170, 45) + words("906", 260, 45)
+    chars += words(last_row, 70, 65)
+    return chars
+
+
+def test_unruled_body_columns_stand_where_text_sits_apart() -> None:
+    spans = grid_to_spans(box_grid(XS, YS, v_rows={0}), ReconstructSettings(), _partly_ruled_chars())
+    assert (1, 0, 1, 1) in spans and (1, 1, 1, 1) in spans and (1, 2, 1, 1) in spans
+    assert (2, 0, 1, 1) in spans
+
+
+def test_a_phrase_across_an_unruled_boundary_stays_one_cell() -> None:
+    spans = grid_to_spans(box_grid(XS, YS, v_rows={0}), ReconstructSettings(), _partly_ruled_chars())
+    assert (3, 0, 1, 3) in spans or (3, 0, 1, 2) in spans  # "Total EU spanning all" runs across x=100
+
+
+def test_mostly_ruled_boundary_is_judged_by_rules_only() -> None:
+    # every row ruled but the last: the last row is a merged cell even with text on both sides
+    chars = _partly_ruled_chars("Left") + words("Right", 210, 65)
+    spans = grid_to_spans(box_grid(XS, YS, v_rows={0, 1, 2}), ReconstructSettings(), chars)
+    assert (3, 0, 1, 3) in spans
+
+
+# --- rows nobody ruled inside one band ------------------------------------------------------------
+
+
+def test_stacked_figures_beside_stacked_labels_become_rows() -> None:
+    xs, ys = [0.0, 100.0, 200.0], [0.0, 20.0, 80.0]
+    chars = words("Group", 5, 5) + words("Count", 105, 5)
+    for i, (label, value) in enumerate([("3-year-olds", "1,530"), ("4-year-olds", "1,253"), ("Total", "2,783")]):
+        chars += words(label, 5, 25 + 18 * i) + words(value, 150, 25 + 18 * i)
+    grid = split_unruled_rows(box_grid(xs, ys), chars, ReconstructSettings())
+    assert len(grid.ys) - 1 == 4
+    spans = grid_to_spans(grid, ReconstructSettings(), chars)
+    assert len(spans) == 8
+
+
+def test_a_multi_line_text_cell_is_not_split() -> None:
+    xs, ys = [0.0, 100.0, 200.0], [0.0, 60.0]
+    chars = words("Rule text", 5, 5) + words("goes on", 5, 23) + words("and on", 5, 41)
+    chars += words("one more", 105, 5) + words("paragraph", 105, 23)
+    grid = split_unruled_rows(box_grid(xs, ys), chars, ReconstructSettings())
+    assert grid.ys == (0.0, 60.0)
+
+
+# --- where wrapped lines end ------------------------------------------------------------------------
+
+
+def _jp(text: str, x0: float, top: float) -> list[Char]:
+    return [Char(ch, x0 + i * SIZE, top, x0 + (i + 1) * SIZE, top + SIZE, SIZE) for i, ch in enumerate(text)]
+
+
+def test_asymmetric_padding_wrapping_is_joined() -> None:
+    # a cell 3 pt padded left and 20 pt right: 13 glyphs fit where the symmetric guess allows 14
+    box = BBox(0.0, 0.0, 3 + 130 + 20, 60.0)
+    cells = [
+        _jp("あいうえおかきくけこさしす", 3, 2) + _jp("せそ", 3, 16),
+        _jp("たちつてとなにぬねのはひふ", 3, 2) + _jp("へほ", 3, 16),
+        _jp("まみむめもやゆよらりるれろ", 3, 2) + _jp("わを", 3, 16),
+    ]
+    edge = wrap_edge([chars_to_lines(c) for c in cells])
+    assert edge == pytest.approx(133.0)
+    assert chars_to_cell_text(cells[0], box, pad=3.0, right=edge) == "あいうえおかきくけこさしすせそ"
+    assert chars_to_cell_text(cells[0], box, pad=3.0) == "あいうえおかきくけこさしす\nせそ"  # the old guess
+
+
+def test_no_wrap_evidence_from_repeated_short_lines() -> None:
+    cells = [_jp("継続実施", 3, 2) + _jp("平均点の向上", 3, 16), _jp("継続実施", 3, 2) + _jp("受講者の増大", 3, 16)]
+    assert wrap_edge([chars_to_lines(c) for c in cells]) is None
+
+
+# --- tables without rules ------------------------------------------------------------------------
+
+
+def test_text_run_across_a_column_boundary_is_a_colspan() -> None:
+    page = Page(1, 600, 800, (), ())
+    chars = words("Threshold for releases", 110, 5)
+    chars += words("air", 110, 25) + words("water", 210, 25) + words("land", 310, 25)
+    cells = grid_to_text_cells(page, chars, [100.0, 200.0, 300.0, 400.0], [0.0, 20.0, 40.0],
+                               TextTableSettings())
+    top = [(c.c, c.colspan, c.text) for c in cells if c.r == 0]
+    assert top == [(0, 2, "Threshold for releases"), (2, 1, "")]
+    assert [(c.c, c.text) for c in cells if c.r == 1] == [(0, "air"), (1, "water"), (2, "land")]
+
+
+def test_columnar_evidence_counts_lines_broken_into_runs() -> None:
+    chars = []
+    for i in range(4):
+        chars += words(f"Item {i}", 50, 100 + 14 * i) + words(str(10 * i), 300, 100 + 14 * i)
+    chars += words("A paragraph of running text without gaps", 50, 200)
+    page = Page(1, 600, 800, tuple(chars), ())
+    assert columnar_lines(page, [], TextTableSettings()) == 4
+    assert columnar_lines(page, [BBox(0, 90, 600, 160)], TextTableSettings()) == 0
+
+
+def test_text_table_settings_validate() -> None:
+    with pytest.raises(SettingsError, match="parser"):
+        TextTableSettings(parser="magic")
+    with pytest.raises(SettingsError, match="min_lines"):
+        TextTableSettings(min_lines=0)
+
+
+def test_a_pdf_table_without_rules_is_found(tmp_path: Path) -> None:
+    reportlab = pytest.importorskip("reportlab.pdfgen.canvas")
+    pdf = tmp_path / "no-rules.pdf"
+    c = reportlab.Canvas(str(pdf))
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 800, "Table 1. Notifications by country")
+    rows = [("Country", "Cases", "Rate"), ("Austria", "5,821", "92.9"), ("Belgium", "5,906", "0.0"),
+            ("Bulgaria", "38", "100.0"), ("Cyprus", "17", "7.1"), ("Denmark", "3,470", "12.1")]
+    for i, row in enumerate(rows):
+        for j, text in enumerate(row):
+            c.drawString(72 + 150 * j, 770 - 16 * i, text)
+    c.drawString(72, 600, "Running text below the table, one sentence long, with no gaps in it.")
+    c.save()
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as doc:
+        p = doc.pages[0]
+        chars = tuple(Char(ch["text"], ch["x0"], ch["top"], ch["x1"], ch["bottom"], ch["size"]) for ch in p.chars)
+        page = Page(1, float(p.width), float(p.height), chars, (), source=str(pdf))
+    found = page_to_tables(page, ReconstructSettings())
+    assert len(found.tables) == 1
+    t = found.tables[0]
+    assert t.n_cols == 3
+    head = next(c.r for c in t.cells if c.text == "Country")
+    got = {(c.r - head, c.c, c.text) for c in t.cells}
+    assert got >= {(0, 0, "Country"), (0, 2, "Rate"), (1, 1, "5,821"), (5, 0, "Denmark"), (5, 2, "12.1")}
+    assert not any("Running text" in c.text for c in t.cells)
