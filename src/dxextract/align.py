@@ -28,7 +28,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .celltext import _NO_START, TextSettings, cell_padding, chars_to_cell_text, chars_to_lines
+from .celltext import _NO_START, TextSettings, cell_padding, chars_to_cell_text, chars_to_lines, figure_rows
 from .errors import SettingsError
 from .model import BBox, Cell, Char, Page, Segment
 
@@ -62,6 +62,9 @@ class AlignSettings:
     row_gap_em: float = 0.35
     #: share of the text rows that must have text in at least two columns
     min_multi_share: float = 0.5
+    #: a band is one row per line when a column stacks at least this many figures, one a line
+    #: (statistics set without row rules at a paragraph's leading)
+    split_rows_min_lines: int = 2
     #: areas in ``taken`` are grown by this before rules and chars are ignored
     taken_margin: float = 2.0
     text: TextSettings = field(default_factory=TextSettings)
@@ -537,6 +540,10 @@ def band_to_subrows(chars: Sequence[Char], xs: Sequence[float], top: float, bott
     one block that spans the band, a line crossing the boundary, or a column empty below a
     parent value).
     """
+    stacked = figure_rows([c for c in chars if c.text.strip()], xs, settings.split_rows_min_lines, settings.text)
+    if stacked:
+        # rows set at the leading of one paragraph: the figures stacked one per line say so
+        return stacked, [[True] * (len(xs) - 1) for _ in stacked]
     size = _median([c.size for c in chars], 9.0)
     row_gap = line_gap + settings.row_gap_em * size
     cols = [_chars_in(chars, c0, top, c1, bottom) for c0, c1 in zip(xs, xs[1:], strict=False)]

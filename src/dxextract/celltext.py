@@ -268,3 +268,62 @@ def chars_to_cell_text(chars: Sequence[Char], cell: BBox, settings: TextSettings
     """The text of one cell from the chars printed inside it (``pad``, ``right``: see cell_inner_box)."""
     lines = chars_to_lines(chars, settings)
     return lines_to_text(lines, cell_inner_box(cell, lines, pad, right), settings)
+
+
+_NUMBER = re.compile(r"^[-+−–(（]?[$€£¥]?\s?[0-9０-９][0-9０-９,，.．\s]*[%％)）]?$")
+
+
+def line_slots(chars: Sequence[Char], xs: Sequence[float], settings: TextSettings | None = None
+               ) -> tuple[list[tuple[float, float]], list[list[tuple[int, str]]]] | None:
+    """The band's text lines as slots (top, bottom) shared by its columns, and per column the
+    slot and text of each of its lines; None when two lines of one column fall into one slot
+    (lines closer than the others': not a row structure).
+
+    Slots are the lines' vertical centres, clustered within ``settings.line_tolerance`` ×
+    the font size (line boxes of tightly set text overlap; their centres do not).
+    """
+    settings = settings or TextSettings()
+    per_col: list[list[tuple[float, float, float, str]]] = []
+    for c in range(len(xs) - 1):
+        in_col = [ch for ch in chars if xs[c] <= ch.xc <= xs[c + 1]]
+        per_col.append([(min(ch.top for ch in ln.chars), max(ch.bottom for ch in ln.chars), ln.size,
+                         ln.text.strip()) for ln in chars_to_lines(in_col, settings)])
+    centres = sorted(((a + b) / 2, size) for lines in per_col for a, b, size, _ in lines)
+    groups: list[list[float]] = []
+    tol = settings.line_tolerance
+    for yc, size in centres:
+        if groups and yc - sum(groups[-1]) / len(groups[-1]) <= tol * size:
+            groups[-1].append(yc)
+        else:
+            groups.append([yc])
+    mids = [sum(g) / len(g) for g in groups]
+    spans: list[list[float]] = [[m, m] for m in mids]
+    placed: list[list[tuple[int, str]]] = []
+    for lines in per_col:
+        seen: list[tuple[int, str]] = []
+        for a, b, _, text in lines:
+            k = min(range(len(mids)), key=lambda i: abs(mids[i] - (a + b) / 2))
+            if seen and seen[-1][0] == k:
+                return None  # two lines of one column in one slot: not a row structure
+            spans[k] = [min(spans[k][0], a), max(spans[k][1], b)]
+            seen.append((k, text))
+        placed.append(seen)
+    return [(a, b) for a, b in spans], placed
+
+
+def figure_rows(chars: Sequence[Char], xs: Sequence[float], min_lines: int = 2,
+                settings: TextSettings | None = None) -> list[float]:
+    """Row boundaries inside one band nobody ruled between its rows, or [] when it is one row.
+
+    The band is rows when its lines fall into slots shared by every column and some column
+    holds at least ``min_lines`` lines, each one number (``1,530 / 1,253 / 2,783`` beside
+    ``3-year-olds / 4-year-olds / Total``): figures stacked in one cell are not one value.
+    A boundary lies midway between two slots' centres (tightly set lines' boxes overlap).
+    """
+    found = line_slots(chars, xs, settings) if chars else None
+    if found is None or len(found[0]) < min_lines:
+        return []
+    slots, placed = found
+    if not any(len(col) >= min_lines and all(_NUMBER.match(t) for _, t in col) for col in placed):
+        return []
+    return [(sum(slots[i]) + sum(slots[i + 1])) / 4 for i in range(len(slots) - 1)]

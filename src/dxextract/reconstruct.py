@@ -27,6 +27,7 @@ from .celltext import (
     cell_padding,
     chars_to_cell_text,
     chars_to_lines,
+    figure_rows,
     last_line_full,
     wrap_edge,
 )
@@ -222,38 +223,6 @@ def _open_ends(ys: list[float], v: Sequence[Segment], settings: ReconstructSetti
     return out
 
 
-_NUMBER = re.compile(r"^[-+−–(（]?[$€£¥]?\s?[0-9０-９][0-9０-９,，.．\s]*[%％)）]?$")
-
-
-def _line_slots(chars: Sequence[Char], xs: Sequence[float], settings: ReconstructSettings
-                ) -> tuple[list[tuple[float, float]], list[list[tuple[int, str]]]] | None:
-    """The band's text lines as slots (top, bottom) shared by its columns, and per column the
-    slot and text of each of its lines; None when a column's lines do not fall one by one
-    into the slots (a line between two others' lines: wrapped text, not rows)."""
-    per_col: list[list[tuple[float, float, str]]] = []
-    for c in range(len(xs) - 1):
-        in_col = [ch for ch in chars if xs[c] <= ch.xc <= xs[c + 1]]
-        per_col.append([(min(ch.top for ch in ln.chars), max(ch.bottom for ch in ln.chars), ln.text.strip())
-                        for ln in chars_to_lines(in_col, settings.text)])
-    spans = sorted((a, b) for lines in per_col for a, b, _ in lines)
-    slots: list[list[float]] = []
-    for a, b in spans:
-        if slots and a < slots[-1][1] - 0.3 * (b - a):
-            slots[-1][1] = max(slots[-1][1], b)
-        else:
-            slots.append([a, b])
-    placed: list[list[tuple[int, str]]] = []
-    for col in per_col:
-        seen: list[tuple[int, str]] = []
-        for a, b, text in col:
-            k = next(i for i, (s0, s1) in enumerate(slots) if s0 - 0.01 <= a and b <= s1 + 0.01)
-            if seen and seen[-1][0] == k:
-                return None  # two lines of one column in one slot: not a row structure
-            seen.append((k, text))
-        placed.append(seen)
-    return [(a, b) for a, b in slots], placed
-
-
 def split_unruled_rows(grid: Grid, chars: Sequence[Char], settings: ReconstructSettings) -> Grid:
     """Rows nobody ruled inside one ruled band: a statistics table boxed by columns only.
 
@@ -265,14 +234,7 @@ def split_unruled_rows(grid: Grid, chars: Sequence[Char], settings: ReconstructS
     new_ys: list[float] = []
     for r in range(len(grid.ys) - 1):
         band = [ch for ch in chars if grid.ys[r] <= ch.yc <= grid.ys[r + 1] and ch.text.strip()]
-        found = _line_slots(band, grid.xs, settings) if band else None
-        if found is None or len(found[0]) < settings.split_rows_min_lines:
-            continue
-        slots, placed = found
-        numeric = any(len(col) >= settings.split_rows_min_lines and all(_NUMBER.match(t) for _, t in col)
-                      for col in placed)
-        if numeric:
-            new_ys.extend((slots[i][1] + slots[i + 1][0]) / 2 for i in range(len(slots) - 1))
+        new_ys.extend(figure_rows(band, grid.xs, settings.split_rows_min_lines, settings.text))
     if not new_ys:
         return grid
     rules = tuple(Segment("h", grid.xs[0], y, grid.xs[-1], y) for y in new_ys)
