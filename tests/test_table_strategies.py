@@ -176,3 +176,23 @@ def test_a_pdf_table_without_rules_is_found(tmp_path: Path) -> None:
     got = {(c.r - head, c.c, c.text) for c in t.cells}
     assert got >= {(0, 0, "Country"), (0, 2, "Rate"), (1, 1, "5,821"), (5, 0, "Denmark"), (5, 2, "12.1")}
     assert not any("Running text" in c.text for c in t.cells)
+
+
+# --- which strokes are rules; which glyphs show -------------------------------------------------------
+
+
+def test_white_strokes_are_not_rules_and_thin_filled_shapes_are() -> None:
+    from dxextract.extract import ExtractSettings, _invisible, _segments
+
+    class FakePage:
+        lines = [{"x0": 10, "top": 50, "x1": 200, "bottom": 50, "stroking_color": (1.0,)},
+                 {"x0": 10, "top": 80, "x1": 200, "bottom": 80, "stroking_color": (0.0,)}]
+        rects = [{"x0": 10, "top": 100, "x1": 200, "bottom": 100.5, "fill": True, "stroke": False,
+                  "non_stroking_color": (1.0, 1.0, 1.0)}]
+        curves = [{"x0": 50, "top": 10, "x1": 51, "bottom": 300, "fill": True, "stroke": False,
+                   "non_stroking_color": (0.2, 0.2, 0.2), "pts": []}]
+
+    segs = _segments(FakePage(), ExtractSettings())
+    assert [(s.orientation, round(s.top)) for s in segs if s.orientation == "h"] == [("h", 80)]
+    assert [(s.orientation, round(s.x0)) for s in segs if s.orientation == "v"] == [("v", 50)]
+    assert _invisible((0, 0, 0, 0)) and _invisible(1.0) and not _invisible((0.9, 0.1, 0.1)) and not _invisible(None)

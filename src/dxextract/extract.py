@@ -40,6 +40,12 @@ class ExtractSettings:
     ink_dpi: float = 100.0
     #: a glyph shows when its box holds this much contrast (0-255) on the page image
     ink_contrast: int = 30
+    #: a glyph without ink at ``ink_dpi`` is looked at again at this resolution before it is
+    #: dropped (thin strokes in small print; only pages with such glyphs are rendered twice)
+    ink_recheck_dpi: float = 300.0
+    #: a ruling line's ink is left out of a glyph's box only when the line is longer than this
+    #: × the glyph's size (shorter strokes are text drawn as outlines, e.g. a title's glyphs)
+    ink_rule_span: float = 2.0
 
 
 def check_pdf(path: Path) -> None:
@@ -209,17 +215,30 @@ def visible_chars(path: Path, page_number: int, chars: list[Char], settings: Ext
     asked: a glyph that shows has contrast inside its box. (An OCR text layer is invisible
     by design but lies over the scanned ink, so it is kept.) The page's ruling lines
     (``segments``) are left out of each glyph's box: a rule through an invisible glyph is
-    ink, but not the glyph's.
+    ink, but not the glyph's. A glyph that shows no ink at ``ink_dpi`` is looked at again at
+    ``ink_recheck_dpi`` before it is dropped: a thin digit in small print (a full-width 「１」
+    in 7.7 pt red on grey) leaves too little contrast at a coarse resolution.
     """
-    import numpy as np
-
     from .raster import render_page
 
-    image = render_page(path, page_number, dpi=settings.ink_dpi)
+    unseen = [i for i, ok in enumerate(_ink(render_page(path, page_number, dpi=settings.ink_dpi),
+                                            chars, segments, settings)) if not ok]
+    if unseen and settings.ink_recheck_dpi > settings.ink_dpi:
+        image = render_page(path, page_number, dpi=settings.ink_recheck_dpi)
+        again = _ink(image, [chars[i] for i in unseen], segments, settings)
+        unseen = [i for i, ok in zip(unseen, again, strict=True) if not ok]
+    drop = set(unseen)
+    return [ch for i, ch in enumerate(chars) if i not in drop]
+
+
+def _ink(image: Any, chars: Sequence[Char], segments: Sequence[Segment], settings: ExtractSettings) -> list[bool]:
+    """Per char: does its box on ``image`` hold contrast of its own (rules through it left out)?"""
+    import numpy as np
+
     a, b, c, d, e, f = image.affine  # pixel -> points; invert it
     det = a * d - b * c
     if abs(det) < 1e-12:
-        return chars
+        return [True] * len(chars)
     gray = image.gray
     h_px, w_px = gray.shape
 
@@ -233,7 +252,7 @@ def visible_chars(path: Path, page_number: int, chars: list[Char], settings: Ext
     out = []
     for ch in chars:
         if not ch.text.strip():
-            out.append(ch)
+            out.append(True)
             continue
         # the whole glyph box: punctuation (、。) sits in one corner of it
         (px0, py0), (px1, py1) = to_px(ch.x0, ch.top), to_px(ch.x1, ch.bottom)
@@ -241,27 +260,30 @@ def visible_chars(path: Path, page_number: int, chars: list[Char], settings: Ext
         j0, j1 = sorted((int(px0), int(np.ceil(px1))))
         i0, j0, i1, j1 = max(i0, 0), max(j0, 0), min(max(i1, i0 + 1), h_px), min(max(j1, j0 + 1), w_px)
         if i1 <= i0 or j1 <= j0:
-            out.append(ch)  # outside the rendered page: nothing to judge by, keep it
+            out.append(True)  # outside the rendered page: nothing to judge by, keep it
             continue
         box = gray[i0:i1, j0:j1]
         if int(box.max()) - int(box.min()) < settings.ink_contrast:
-            continue  # not a mark in its box: invisible
+            out.append(False)  # not a mark in its box: invisible
+            continue
         rows = np.ones(i1 - i0, dtype=bool)
         cols = np.ones(j1 - j0, dtype=bool)
-        crossing = (h[:, 0] >= ch.top - 1) & (h[:, 0] <= ch.bottom + 1) & (h[:, 1] < ch.x1) & (h[:, 2] > ch.x0)
+        # only rules much longer than the glyph: short strokes are other glyphs drawn as paths
+        long_h = (h[:, 2] - h[:, 1]) > settings.ink_rule_span * ch.size
+        long_v = (v[:, 2] - v[:, 1]) > settings.ink_rule_span * ch.size
+        crossing = long_h & (h[:, 0] >= ch.top - 1) & (h[:, 0] <= ch.bottom + 1) & (h[:, 1] < ch.x1) & (h[:, 2] > ch.x0)
         for y_pt in h[crossing, 0]:
             y = to_px((ch.x0 + ch.x1) / 2, float(y_pt))[1]
             rows[max(0, int(y) - 2 - i0):max(0, int(y) + 3 - i0)] = False
-        crossing = (v[:, 0] >= ch.x0 - 1) & (v[:, 0] <= ch.x1 + 1) & (v[:, 1] < ch.bottom) & (v[:, 2] > ch.top)
+        crossing = long_v & (v[:, 0] >= ch.x0 - 1) & (v[:, 0] <= ch.x1 + 1) & (v[:, 1] < ch.bottom) & (v[:, 2] > ch.top)
         for x_pt in v[crossing, 0]:
             x = to_px(float(x_pt), (ch.top + ch.bottom) / 2)[0]
             cols[max(0, int(x) - 2 - j0):max(0, int(x) + 3 - j0)] = False
         if rows.all() and cols.all():
-            out.append(ch)  # no rule through it: its contrast is its own
+            out.append(True)  # no rule through it: its contrast is its own
             continue
         box = box[rows][:, cols]
-        if box.size == 0 or int(box.max()) - int(box.min()) >= settings.ink_contrast:
-            out.append(ch)
+        out.append(box.size == 0 or int(box.max()) - int(box.min()) >= settings.ink_contrast)
     return out
 
 
