@@ -196,3 +196,23 @@ def test_white_strokes_are_not_rules_and_thin_filled_shapes_are() -> None:
     assert [(s.orientation, round(s.top)) for s in segs if s.orientation == "h"] == [("h", 80)]
     assert [(s.orientation, round(s.x0)) for s in segs if s.orientation == "v"] == [("v", 50)]
     assert _invisible((0, 0, 0, 0)) and _invisible(1.0) and not _invisible((0.9, 0.1, 0.1)) and not _invisible(None)
+
+
+def test_pdfium_reads_the_same_text_where_pdfminer_lies() -> None:
+    import pdfplumber
+
+    from dxextract.extract import ExtractSettings, _chars, _plausible_text
+    from dxextract.raster import pdfium_chars
+
+    pdf = Path(__file__).resolve().parents[1] / "raw" / "kasama_dx_r5.pdf"
+    with pdfplumber.open(pdf) as doc:
+        plumber = _chars(doc.pages[0], ExtractSettings())
+    pdfium = pdfium_chars(pdf, 1)
+    assert "".join(c.text for c in pdfium if c.text.strip()) == "".join(c.text for c in plumber if c.text.strip())
+    # same places: centres within a point across, a quarter of the size down (ascent models differ)
+    for a, b in zip([c for c in plumber if c.text.strip()], [c for c in pdfium if c.text.strip()], strict=True):
+        assert abs(a.xc - b.xc) < 1.0 and abs(a.yc - b.yc) < 0.25 * a.size, (a, b)
+    # a text layer of (cid:N) codes is replaced by pdfium's reading of the page
+    lying = [Char("(cid:12)", c.x0, c.top, c.x1, c.bottom, c.size) for c in plumber]
+    assert _plausible_text(pdf, 1, lying, ExtractSettings()) == pdfium
+    assert _plausible_text(pdf, 1, plumber, ExtractSettings()) is plumber

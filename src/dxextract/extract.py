@@ -40,6 +40,9 @@ class ExtractSettings:
     ink_dpi: float = 100.0
     #: a glyph shows when its box holds this much contrast (0-255) on the page image
     ink_contrast: int = 30
+    #: a page whose text layer (pdfminer's) holds more than this share of (cid:N) codes,
+    #: radicals or private-use characters is read by pdfium too, and the better reading kept
+    implausible_share: float = 0.02
     #: a glyph without ink at ``ink_dpi`` is looked at again at this resolution before it is
     #: dropped (thin strokes in small print; only pages with such glyphs are rendered twice)
     ink_recheck_dpi: float = 300.0
@@ -205,6 +208,34 @@ def _chars(page: Any, settings: ExtractSettings) -> list[Char]:
     return chars
 
 
+def _implausible(chars: Sequence[Char]) -> float:
+    """Share of glyphs a text layer should not hold: ``(cid:N)`` codes, radicals, private use."""
+    if not chars:
+        return 0.0
+    bad = sum(1 for c in chars if c.text.startswith("(cid:")
+              or any(0x2E80 <= ord(t) <= 0x2FDF or 0xE000 <= ord(t) <= 0xF8FF for t in c.text))
+    return bad / len(chars)
+
+
+def _plausible_text(path: Path, page_number: int, chars: list[Char], settings: ExtractSettings) -> list[Char]:
+    """pdfminer's chars, or pdfium's where pdfminer's are implausible and pdfium's are not."""
+    share = _implausible(chars)
+    if share <= settings.implausible_share:
+        return chars
+    from .raster import pdfium_chars
+
+    try:
+        other = pdfium_chars(path, page_number)
+    except Exception as e:  # pdfium cannot help: keep pdfminer's reading (normalize maps radicals)
+        log.info("%s: page %d: pdfium text unavailable (%s)", path, page_number, e)
+        return chars
+    if other and _implausible(other) < share / 2:
+        log.warning("%s: page %d: %.0f%% of the text layer pdfminer reads is (cid:N), radicals or "
+                    "private-use codes; pdfium's reading is used for this page", path, page_number, 100 * share)
+        return other
+    return chars
+
+
 def visible_chars(path: Path, page_number: int, chars: list[Char], settings: ExtractSettings,
                   segments: Sequence[Segment] = ()) -> list[Char]:
     """The chars that leave ink on the rendered page.
@@ -305,6 +336,7 @@ def pdf_to_pages(path: Path, settings: ExtractSettings | None = None,
         for index, raw in enumerate(pdf.pages):
             try:
                 chars = _chars(raw, settings)
+                chars = _plausible_text(path, index + 1, chars, settings)
                 segments = _segments(raw, settings)
                 if settings.drop_invisible and chars:
                     seen = len(chars)

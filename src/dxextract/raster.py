@@ -463,3 +463,44 @@ def image_segments(pdf: Path, page_number: int, settings: RasterSettings | None 
         segs = drop_text_strokes(segs, chars, settings.text_cover)
         segs = drop_isolated(segs, settings.min_isolated_length, tol=settings.join_gap)
     return sorted(segs, key=lambda s: (s.orientation, s.top, s.x0))
+
+
+# --- text from pdfium (where pdfminer's is implausible) ---------------------------------------
+
+
+def pdfium_chars(pdf: Path, page_number: int) -> list[Char]:
+    """The page's characters as pdfium reads them, in pdfplumber's frame (top-left origin).
+
+    pdfium and pdfminer decode fonts differently: where one gives ``(cid:N)`` or radicals for
+    a font without a usable ToUnicode map, the other may read the ordinary characters.
+    """
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        page = doc[page_number - 1]
+        try:
+            to_plumber = _user_to_plumber(page.get_mediabox(), page.get_rotation())
+            text = page.get_textpage()
+            out: list[Char] = []
+            for i in range(text.count_chars()):
+                ch = text.get_text_range(i, 1)
+                if not ch or ch in "\r\n\ufffe":
+                    continue
+                # the loose box spans the font's height, as pdfminer's does (the tight one is ink)
+                left, bottom, right, top = text.get_charbox(i, loose=True)
+                xa, ya = _apply(to_plumber, left, top)
+                xb, yb = _apply(to_plumber, right, bottom)
+                size = float(pdfium_c.FPDFText_GetFontSize(text.raw, i)) or abs(yb - ya)
+                x0, x1 = sorted((xa, xb))
+                t0, t1 = sorted((ya, yb))
+                if ch.isspace() and x1 - x0 < 0.01:
+                    continue  # spaces pdfium generates between words: not glyphs
+                out.append(Char(ch, x0, t0, x1, t1, size))
+            text.close()
+            return out
+        finally:
+            page.close()
+    finally:
+        doc.close()
