@@ -102,7 +102,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             _say(f"{pdf.name}: unchanged (sha256 matches {known[digest]}), skipped")
             continue
         try:
-            outputs: Outputs = process_pdf(pdf, IngestSettings(), _progress(pdf.name))
+            outputs: Outputs = process_pdf(pdf, IngestSettings(validate=not args.no_validate),
+                                           _progress(pdf.name))
         except DxextractError as e:
             _say(f"dxextract: error: {e}")
             worst = max(worst, e.exit_code)
@@ -165,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--raw", default="raw")
     p.add_argument("--out", default="normalized")
     p.add_argument("--force", action="store_true", help="re-ingest even when the sha256 matches")
+    p.add_argument("--no-validate", action="store_true", help="skip the expectation suites")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", parents=[common], help="compare two consecutive years' ingest folders")

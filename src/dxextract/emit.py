@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -122,6 +123,25 @@ def frame_to_csv(df: pd.DataFrame) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+#: longest folder name we derive (bytes of UTF-8); file systems stop at 255
+_MAX_NAME_BYTES = 120
+
+
+def safe_folder_name(text: str) -> str:
+    """A folder name made from ``text`` (a file stem or values read from the PDF) that stays one
+    visible folder inside its parent.
+
+    Why: a file named ``..pdf`` has the stem ``.``; used as a folder name it made ``run`` write
+    into ``--out`` itself and wipe every year folder there. So: no separators, no ``.``/``..``,
+    no leading dot (hidden folders are the tool's own temp folders), never empty, not too long.
+    """
+    name = re.sub(r"[^\w.-]+", "_", text)  # separators, spaces, control characters
+    name = re.sub(r"^[.]+", lambda m: "_" * len(m.group()), name)
+    while len(name.encode("utf-8")) > _MAX_NAME_BYTES:
+        name = name[:-1]
+    return name or "_"
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -131,7 +151,14 @@ def sha256_file(path: Path) -> str:
 
 
 def check_writable(out: Path, force: bool) -> None:
-    """Refuse early, before any work, to overwrite an existing folder without ``force``."""
+    """Refuse early, before any work, to overwrite an existing folder without ``force``.
+
+    ``.``, ``..`` and ``/`` are never replaced, even with ``force``: replacing them would
+    remove the folder the user stands in, or its parent.
+    """
+    if out.name in ("", ".", ".."):
+        raise OutputExistsError(f"{out}: not a folder dxextract may create or replace; "
+                                "name a new folder for --out")
     if out.exists() and not out.is_dir():
         raise OutputExistsError(f"{out}: exists and is not a folder; choose another --out")
     if out.exists() and any(out.iterdir()) and not force:

@@ -17,7 +17,14 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
-from .emit import check_writable, frame_to_csv, report_to_frames, sha256_file, write_folder
+from .emit import (
+    check_writable,
+    frame_to_csv,
+    report_to_frames,
+    safe_folder_name,
+    sha256_file,
+    write_folder,
+)
 from .errors import DxextractError, NoTablesError
 from .extract import ExtractSettings, page_count, pdf_to_pages
 from .interpret import Report, tables_to_report, title_lines
@@ -56,10 +63,11 @@ class Outputs:
 
     @property
     def folder_name(self) -> str:
+        """``<lg_code>_<report_fy>``, or the file's stem; always one safe, visible folder name."""
         m = self.manifest
         if m.get("lg_code") or m.get("report_fy"):
-            return f"{m.get('lg_code') or 'unknown'}_{m.get('report_fy') or 'unknown'}"
-        return re.sub(r"[^\w.-]+", "_", Path(m["source"]).stem)
+            return safe_folder_name(f"{m.get('lg_code') or 'unknown'}_{m.get('report_fy') or 'unknown'}")
+        return safe_folder_name(Path(m["source"]).stem)
 
 
 def lg_code_of(texts: list[str]) -> tuple[str, str]:
