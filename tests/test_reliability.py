@@ -91,3 +91,101 @@ def test_ingest_never_replaces_dot_out(tmp_path: Path, table_pdf: Path, out: str
     assert main(["ingest", str(table_pdf), "--out", out, "--force", "--no-validate"]) == 2
     assert "name a new folder" in capsys.readouterr().err
     assert names(cwd) == ["notes.txt"]
+
+
+# --------------------------------------------------------------------------- 3. crash-safe swap
+
+
+def hidden(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_kill_between_the_two_renames_is_recovered(tmp_path: Path, table_pdf: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The state a SIGKILL between the swap's renames left (before the fix): the target gone, the
+    old data only in ``.<name>.<token>.old/previous`` and a finished temp folder whose manifest
+    made the next ``run`` skip the file."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    shutil.copy(table_pdf, raw / "table.pdf")
+    assert main(["run", "--raw", str(raw), "--out", str(out), "--no-validate"]) == 0
+    previous = snapshot(out / "table")
+    (out / ".table.k2j4x9ab.old").mkdir()
+    (out / "table").rename(out / ".table.k2j4x9ab.old" / "previous")
+    shutil.copytree(out / ".table.k2j4x9ab.old" / "previous", out / ".table.q8w7e6r5.tmp")
+    capsys.readouterr()
+
+    assert main(["run", "--raw", str(raw), "--out", str(out), "--no-validate"]) == 0
+
+    err = capsys.readouterr().err
+    assert "restored the previous folder" in err and "removed .table.q8w7e6r5.tmp" in err, err
+    assert "skipped" in err, "the restored folder holds this source: nothing to redo"
+    assert snapshot(out / "table") == previous
+    assert names(out) == ["table"]
+
+
+def test_killed_swap_in_a_subprocess_loses_nothing(tmp_path: Path) -> None:
+    """SIGKILL right after the first rename of the swap, then the next writer recovers."""
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "target"
+    from dxextract.emit import write_folder
+
+    write_folder(out, {"a.csv": b"old\n"}, {"sha256": "1"}, force=False)
+    code = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "import dxextract.emit as emit\n"
+        "real = os.rename\n"
+        "def rename(a, b):\n"
+        "    real(a, b)\n"
+        "    if str(b).endswith('.old'): os.kill(os.getpid(), signal.SIGKILL)\n"
+        "emit.os.rename = rename\n"
+        "emit.write_folder(Path(sys.argv[1]), {'a.csv': b'new\\n'}, {'sha256': '2'}, force=True)\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.run([sys.executable, "-c", code, str(out)], env=env, capture_output=True)
+    assert proc.returncode == -9, proc.stderr
+    assert not out.exists() and len(hidden(tmp_path)) >= 2  # the moment the issue describes
+
+    from dxextract.emit import recover_folder
+
+    notes = recover_folder(tmp_path)
+    assert any("restored" in n for n in notes), notes
+    assert (out / "a.csv").read_bytes() == b"old\n"
+    assert names(tmp_path) == ["target"]
+
+
+def test_folders_follow_the_umask(tmp_path: Path) -> None:
+    import os
+
+    from dxextract.emit import write_folder
+
+    old = os.umask(0o022)
+    try:
+        write_folder(tmp_path / "t", {"a.csv": b"x\n"}, {}, force=False)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "t").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "t" / "a.csv").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_second_writer_of_the_same_folder_refuses(tmp_path: Path) -> None:
+    from dxextract.emit import WriteSettings, target_lock, write_folder
+    from dxextract.errors import OutputBusyError
+
+    out = tmp_path / "t"
+    with target_lock(out), pytest.raises(OutputBusyError, match=r"t: another dxextract process is writing"):
+        write_folder(out, {"a.csv": b"x\n"}, {}, force=True, settings=WriteSettings(lock_wait=0.2))
+    assert names(tmp_path) == []
+    write_folder(out, {"a.csv": b"x\n"}, {}, force=True)
+    assert names(tmp_path) == ["t"], "the lock file is removed with the lock"
+
+
+def test_write_settings_are_validated() -> None:
+    from dxextract.emit import WriteSettings
+    from dxextract.errors import SettingsError
+
+    with pytest.raises(SettingsError, match="lock_wait"):
+        WriteSettings(lock_wait=-1)

@@ -74,27 +74,48 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     settings = IngestSettings(validate=not args.no_validate, ocr=args.ocr,
                               docs_dir=Path(args.docs) if args.docs else None)
     target, outputs = ingest(pdf, Path(args.out) if args.out else None, base=Path(args.base),
-                             force=args.force, settings=settings, progress=_progress(Path(args.pdf).name))
+                             force=args.force, settings=settings, progress=_progress(Path(args.pdf).name),
+                             on_note=lambda note: _say(f"dxextract: {note}"))
     _summary(target, outputs)
     return 1 if len(outputs.failures) else 0
 
 
+def _known_sources(base: Path) -> dict[str, Path]:
+    """sha256 of the source -> its output folder, for the skip decision of ``run``.
+
+    Only visible folders ``<base>/<name>/manifest.json`` count, and only complete ones (every
+    output the manifest lists is there, at its size): a hidden temp or backup folder of an
+    interrupted run must never make ``run`` skip a file.
+    """
+    known: dict[str, Path] = {}
+    if not base.is_dir():
+        return known
+    for folder in sorted(base.iterdir()):
+        if folder.name.startswith(".") or not (folder / "manifest.json").is_file():
+            continue
+        try:
+            man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            complete = all((folder / name).is_file() and (folder / name).stat().st_size == out["bytes"]
+                           for name, out in man.get("outputs", {}).items())
+            if complete:
+                known[man["sha256"]] = folder
+        except (ValueError, KeyError, TypeError, AttributeError, OSError):
+            continue
+    return known
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Every PDF under ``raw/`` into ``normalized/<lg_code>_<report_fy>/``, skipping unchanged ones."""
-    from .emit import sha256_file, write_folder
+    from .emit import recover_folder, sha256_file, write_folder
     from .pipeline import IngestSettings, Outputs, outputs_to_files, process_pdf
 
     raw, base = Path(args.raw), Path(args.out)
     pdfs = sorted(p for p in raw.rglob("*") if p.suffix.lower() == ".pdf")
     if not pdfs:
         raise DxextractError(f"{raw}: no PDF files found")
-    known: dict[str, Path] = {}
-    if base.is_dir():
-        for man in base.glob("*/manifest.json"):
-            try:
-                known[json.loads(man.read_text(encoding="utf-8"))["sha256"]] = man.parent
-            except (ValueError, KeyError):
-                continue
+    for note in recover_folder(base):
+        _say(f"dxextract: {note}")
+    known = _known_sources(base)
     worst = 0
     for pdf in pdfs:
         digest = sha256_file(pdf)
@@ -109,7 +130,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             worst = max(worst, e.exit_code)
             continue
         target = base / outputs.folder_name
-        write_folder(target, outputs_to_files(outputs), outputs.manifest, force=True)
+        for note in write_folder(target, outputs_to_files(outputs), outputs.manifest, force=True):
+            _say(f"dxextract: {note}")
         _summary(target, outputs)
         worst = max(worst, 1 if len(outputs.failures) else 0)
     return worst

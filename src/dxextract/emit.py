@@ -8,21 +8,24 @@ half-written folder and never destroys earlier output).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import math
 import os
 import re
+import secrets
 import shutil
-import tempfile
-from collections.abc import Mapping
-from dataclasses import asdict
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .errors import OutputExistsError
+from .errors import OutputBusyError, OutputError, OutputExistsError, SettingsError
 from .interpret import Report
 
 COLUMNS: dict[str, list[str]] = {
@@ -166,35 +169,193 @@ def check_writable(out: Path, force: bool) -> None:
                                 "(nothing was changed)")
 
 
-def write_folder(out: Path, files: Mapping[str, bytes], manifest: dict[str, Any], force: bool) -> None:
-    """Write ``files`` and ``manifest.json`` into ``out`` atomically.
+@dataclass(frozen=True)
+class WriteSettings:
+    """How long a writer waits for another process writing the same folder."""
 
-    Everything goes to a temporary sibling folder first; only a complete folder is renamed
-    into place. An existing ``out`` is replaced only with ``force``, and only after the new
-    folder is complete, so a failure leaves the previous output intact.
+    #: seconds to wait for the lock of a target another dxextract process is writing
+    lock_wait: float = 60.0
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.lock_wait, int | float) and self.lock_wait >= 0):
+            raise SettingsError(f"WriteSettings.lock_wait: {self.lock_wait!r} must be a number of seconds >= 0")
+
+
+#: the tool's own hidden siblings of a target: ``.<name>.<token>.tmp`` (being written) and
+#: ``.<name>.<token>.old`` (the previous folder during the swap); mkdtemp's tokens included
+_LEFTOVER = re.compile(r"^\.(?P<name>.+)\.(?P<token>[a-z0-9_]{8})\.(?P<kind>tmp|old)$")
+_LOCK = re.compile(r"^\.(?P<name>.+)\.lock$")
+
+
+def _hidden(out: Path, kind: str) -> Path:
+    return out.parent / f".{out.name}.{secrets.token_hex(4)}.{kind}"
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def target_lock(out: Path, settings: WriteSettings | None = None) -> Iterator[None]:
+    """Hold ``fcntl.flock`` on ``.<name>.lock`` beside ``out`` so that two processes never
+    write (or recover) the same folder at once; the second waits, then refuses.
+
+    The lock file is removed on release. Because a waiter may then hold a lock on a file
+    no longer in the folder, a lock counts only when the path still names the locked file.
+    """
+    settings = settings or WriteSettings()
+    path = out.parent / f".{out.name}.lock"
+    deadline = time.monotonic() + settings.lock_wait
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            if time.monotonic() >= deadline:
+                raise OutputBusyError(
+                    f"{out}: another dxextract process is writing this folder (lock {path.name}); "
+                    "retry when it has finished (nothing was changed)") from None
+            time.sleep(0.1)
+            continue
+        if _same_file(fd, path):
+            break
+        os.close(fd)  # locked a file its holder had already removed: try again
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        os.close(fd)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return False
+    mine = os.fstat(fd)
+    return (st.st_dev, st.st_ino) == (mine.st_dev, mine.st_ino)
+
+
+def recover_target(out: Path) -> list[str]:
+    """Undo what an interrupted write left beside ``out``; call with :func:`target_lock` held.
+
+    A kill between the two renames of the swap leaves ``out`` missing and the previous folder
+    in ``.<name>.*.old``: it is put back. Every other leftover (a half-written ``.tmp``, an
+    ``.old`` whose replacement is in place) is removed. Returns one message per action.
+    """
+    notes: list[str] = []
+    olds: list[Path] = []
+    tmps: list[Path] = []
+    for entry in sorted(out.parent.iterdir()) if out.parent.is_dir() else []:
+        m = _LEFTOVER.match(entry.name)
+        if m and m["name"] == out.name:
+            (olds if m["kind"] == "old" else tmps).append(entry)
+    if olds and not os.path.lexists(out):
+        olds.sort(key=lambda p: p.stat().st_mtime)
+        saved = olds.pop()
+        inner = saved / "previous"  # the layout of versions before 0.2
+        os.rename(inner if inner.is_dir() else saved, out)
+        if saved.exists():
+            saved.rmdir()  # the emptied holder of the old layout
+        _fsync_dir(out.parent)
+        notes.append(f"{out}: restored the previous folder from {saved.name} "
+                     "(an earlier run was interrupted while replacing it)")
+    for entry in olds + tmps:
+        if entry.exists():
+            shutil.rmtree(entry, ignore_errors=True)
+            notes.append(f"{out}: removed {entry.name}, left by an interrupted run")
+    return notes
+
+
+def recover_folder(base: Path, settings: WriteSettings | None = None) -> list[str]:
+    """Recover every target under ``base`` that an interrupted run left leftovers for."""
+    if not base.is_dir():
+        return []
+    names = set()
+    for entry in base.iterdir():
+        m = _LEFTOVER.match(entry.name) or _LOCK.match(entry.name)
+        if m:
+            names.add(m["name"])
+    notes: list[str] = []
+    for name in sorted(names):
+        with target_lock(base / name, settings):
+            notes += recover_target(base / name)
+    return notes
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with path.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _fill(tmp: Path, files: Mapping[str, bytes], manifest: dict[str, Any]) -> None:
+    """Every file, then the manifest last (a folder with a manifest is complete), all on disk."""
+    outputs = {}
+    for name, data in sorted(files.items()):
+        _write_file(tmp / name, data)
+        outputs[name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    manifest = {**manifest, "outputs": outputs}
+    text = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    _write_file(tmp / "manifest.json", text.encode("utf-8"))
+    _fsync_dir(tmp)
+
+
+def _swap(tmp: Path, out: Path) -> None:
+    """Put the complete ``tmp`` in place of ``out``; the previous folder is kept (hidden)
+    until the new one is in place, so a kill at any moment loses nothing (see
+    :func:`recover_target`)."""
+    if not os.path.lexists(out):
+        os.rename(tmp, out)
+        _fsync_dir(out.parent)
+        return
+    old = _hidden(out, "old")
+    os.rename(out, old)
+    _fsync_dir(out.parent)
+    try:
+        os.rename(tmp, out)
+    except OSError:
+        os.rename(old, out)  # put the user's folder back
+        raise
+    _fsync_dir(out.parent)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def write_folder(out: Path, files: Mapping[str, bytes], manifest: dict[str, Any], force: bool,
+                 guard: Callable[[Path], None] | None = None,
+                 settings: WriteSettings | None = None) -> list[str]:
+    """Write ``files`` and ``manifest.json`` into ``out`` atomically; return notes on what an
+    earlier, interrupted run left behind and how it was recovered.
+
+    Everything goes to a hidden sibling folder first (made with the umask's permissions),
+    fsynced, and only a complete folder replaces ``out``. An existing ``out`` is replaced
+    only with ``force`` and after ``guard(out)`` (a last check, e.g. that it holds the same
+    source) passed, both under the target's lock.
     """
     check_writable(out, force)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        outputs = {}
-        for name, data in sorted(files.items()):
-            (tmp / name).write_bytes(data)
-            outputs[name] = {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-        manifest = {**manifest, "outputs": outputs}
-        (tmp / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-            os.rename(out, old / "previous")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with target_lock(out, settings):
+            notes = recover_target(out)
+            check_writable(out, force)
+            if guard is not None:
+                guard(out)
+            tmp = _hidden(out, "tmp")
+            os.mkdir(tmp)
             try:
-                os.rename(tmp, out)
-            except OSError:
-                os.rename(old / "previous", out)  # put the user's folder back
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+                _fill(tmp, files, manifest)
+                _swap(tmp, out)
+            finally:
+                if tmp.exists():
+                    shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as e:
+        raise OutputError(f"{out}: cannot write the output folder ({e.strerror or e}"
+                          + (f": {e.filename}" if e.filename else "") + "); check the disk and permissions of the output folder") from e
+    return notes

@@ -33,6 +33,18 @@ class OutputExistsError(DxextractError):
     """The output folder exists and --force was not given; nothing was overwritten."""
 
 
+class OutputError(DxextractError):
+    """The output folder cannot be written (read-only disk, no space, permissions); the input is fine."""
+
+
+class OutputBusyError(OutputError):
+    """Another dxextract process holds the lock of the same output folder."""
+
+
+class CollisionError(OutputError):
+    """Two inputs map to the same output folder; which one belongs there is the user's call."""
+
+
 class SettingsError(DxextractError):
     """A settings dataclass got a bad value; the message names the key."""
 

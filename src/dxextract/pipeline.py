@@ -20,9 +20,11 @@ from . import __version__
 from .emit import (
     check_writable,
     frame_to_csv,
+    recover_target,
     report_to_frames,
     safe_folder_name,
     sha256_file,
+    target_lock,
     write_folder,
 )
 from .errors import DxextractError, NoTablesError
@@ -257,11 +259,21 @@ def outputs_to_files(outputs: Outputs) -> dict[str, bytes]:
 
 
 def ingest(pdf: Path, out: Path | None = None, *, base: Path = Path("normalized"), force: bool = False,
-           settings: IngestSettings | None = None, progress: ProgressFn | None = None) -> tuple[Path, Outputs]:
-    """Process ``pdf`` and write its folder (``out``, or ``base/<lg_code>_<report_fy>``)."""
+           settings: IngestSettings | None = None, progress: ProgressFn | None = None,
+           on_note: Callable[[str], None] | None = None) -> tuple[Path, Outputs]:
+    """Process ``pdf`` and write its folder (``out``, or ``base/<lg_code>_<report_fy>``).
+
+    ``on_note`` hears what an earlier, interrupted run left behind and how it was recovered.
+    """
     if out is not None:
+        with target_lock(out):  # an interrupted run's backup comes back before the check
+            for note in recover_target(out):
+                if on_note:
+                    on_note(note)
         check_writable(out, force)  # fail before the work, not after
     outputs = process_pdf(pdf, settings, progress)
     target = out if out is not None else base / outputs.folder_name
-    write_folder(target, outputs_to_files(outputs), outputs.manifest, force)
+    for note in write_folder(target, outputs_to_files(outputs), outputs.manifest, force):
+        if on_note:
+            on_note(note)
     return target, outputs
