@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dxextract.cli import main
-from pdf_builders import build_vertical_merge
+from pdf_builders import build_horizontal_merge, build_vertical_merge
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +91,57 @@ def test_ingest_never_replaces_dot_out(tmp_path: Path, table_pdf: Path, out: str
     assert main(["ingest", str(table_pdf), "--out", out, "--force", "--no-validate"]) == 2
     assert "name a new folder" in capsys.readouterr().err
     assert names(cwd) == ["notes.txt"]
+
+
+# --------------------------------------------------------------------------- 2. silent replacement
+
+
+@pytest.fixture(scope="module")
+def other_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_horizontal_merge(tmp_path_factory.mktemp("pdf") / "other.pdf")
+
+
+def run(raw: Path, out: Path, *extra: str) -> int:
+    return main(["run", "--raw", str(raw), "--out", str(out), "--no-validate", *extra])
+
+
+def test_two_inputs_for_one_folder_are_refused(tmp_path: Path, table_pdf: Path, other_pdf: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    for sub, pdf in (("a", table_pdf), ("b", other_pdf)):
+        (raw / sub).mkdir(parents=True)
+        shutil.copy(pdf, raw / sub / "table.pdf")  # both named table: one folder "table"
+    shutil.copy(other_pdf, raw / "third.pdf")
+
+    assert run(raw, out) == 2
+    err = capsys.readouterr().err
+    assert f"{raw / 'a' / 'table.pdf'}, {raw / 'b' / 'table.pdf'}: all map to the output folder table" in err
+    assert names(out) == ["third"], "nothing for the contested folder; the other document is written"
+    assert run(raw, out, "--force") == 2, "--force cannot tell which of the two belongs there"
+
+
+def test_existing_folder_of_another_file_is_refused_without_force(
+        tmp_path: Path, table_pdf: Path, other_pdf: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    shutil.copy(table_pdf, raw / "table.pdf")
+    assert run(raw, out) == 0
+    before = snapshot(out / "table")
+    (raw / "table.pdf").unlink()
+    (raw / "new").mkdir()
+    shutil.copy(other_pdf, raw / "new" / "table.pdf")
+    capsys.readouterr()
+
+    assert run(raw, out) == 2
+    err = capsys.readouterr().err
+    assert f"{raw / 'new' / 'table.pdf'}: its output folder {out / 'table'} already holds table.pdf" in err
+    assert "pass --force" in err
+    assert snapshot(out / "table") == before and names(out) == ["table"]
+
+    assert run(raw, out) == 2, "still refused: a refusal is not remembered as done"
+    assert run(raw, out, "--force") == 0
+    assert snapshot(out / "table") != before
+    assert run(raw, out) == 0 and "skipped" in capsys.readouterr().err
 
 
 # --------------------------------------------------------------------------- 3. crash-safe swap

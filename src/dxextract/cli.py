@@ -13,6 +13,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import DxextractError
@@ -104,10 +105,56 @@ def _known_sources(base: Path) -> dict[str, Path]:
     return known
 
 
+def _source_guard(pdf: Path, digest: str, force: bool):
+    """A check made under the target's lock just before it is replaced: without ``--force``, an
+    existing folder made from another file (another sha256) is that file's output, not ours."""
+    from .errors import CollisionError
+
+    def guard(out: Path) -> None:
+        if force or not out.exists():
+            return
+        try:
+            man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+            theirs, source = str(man["sha256"]), str(man.get("source", "?"))
+        except (OSError, ValueError, KeyError, TypeError):
+            theirs, source = "", "files not made by dxextract run"
+        if theirs != digest:
+            raise CollisionError(
+                f"{pdf}: its output folder {out} already holds {source} (sha256 {theirs[:12] or 'unknown'}, "
+                f"this file {digest[:12]}); nothing was written for {pdf.name}; pass --force to replace it")
+
+    return guard
+
+
+def _collisions(done: list[tuple[Path, str, Any]]) -> tuple[dict[str, tuple[Path, str, Any]], list[str]]:
+    """Group the processed documents by output folder: one document per folder is written; two
+    different files for one folder are refused by name (which one belongs there is the user's
+    call; ``--force`` does not decide it). Byte-identical copies are written once."""
+    by_name: dict[str, list[tuple[Path, str, Any]]] = {}
+    for item in done:
+        by_name.setdefault(item[2].folder_name, []).append(item)
+    chosen, refused = {}, []
+    for name, group in by_name.items():
+        if len({digest for _, digest, _ in group}) > 1:
+            files = ", ".join(str(pdf) for pdf, _, _ in group)
+            refused.append(f"{files}: all map to the output folder {name}; nothing was written for them "
+                           "(move all but one out of the raw folder)")
+            continue
+        chosen[name] = group[0]
+        for pdf, _, _ in group[1:]:
+            _say(f"{pdf.name}: same file as {group[0][0].name} (sha256 matches), written once")
+    return chosen, refused
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """Every PDF under ``raw/`` into ``normalized/<lg_code>_<report_fy>/``, skipping unchanged ones."""
+    """Every PDF under ``raw/`` into ``normalized/<lg_code>_<report_fy>/``, skipping unchanged ones.
+
+    Every document is read first; then each output folder is written, unless two inputs
+    claim it or it holds another file's output (without ``--force``): those are refused
+    (exit 2) and the rest still proceed.
+    """
     from .emit import recover_folder, sha256_file, write_folder
-    from .pipeline import IngestSettings, Outputs, outputs_to_files, process_pdf
+    from .pipeline import IngestSettings, outputs_to_files, process_pdf
 
     raw, base = Path(args.raw), Path(args.out)
     pdfs = sorted(p for p in raw.rglob("*") if p.suffix.lower() == ".pdf")
@@ -117,20 +164,32 @@ def cmd_run(args: argparse.Namespace) -> int:
         _say(f"dxextract: {note}")
     known = _known_sources(base)
     worst = 0
+    done = []
     for pdf in pdfs:
         digest = sha256_file(pdf)
         if digest in known and not args.force:
             _say(f"{pdf.name}: unchanged (sha256 matches {known[digest]}), skipped")
             continue
         try:
-            outputs: Outputs = process_pdf(pdf, IngestSettings(validate=not args.no_validate),
-                                           _progress(pdf.name))
+            done.append((pdf, digest, process_pdf(pdf, IngestSettings(validate=not args.no_validate),
+                                                  _progress(pdf.name))))
+        except DxextractError as e:
+            _say(f"dxextract: error: {e}")
+            worst = max(worst, e.exit_code)
+    chosen, refused = _collisions(done)
+    for message in refused:
+        _say(f"dxextract: error: {message}")
+        worst = 2
+    for name, (pdf, digest, outputs) in sorted(chosen.items()):
+        target = base / name
+        try:
+            notes = write_folder(target, outputs_to_files(outputs), outputs.manifest, force=True,
+                                 guard=_source_guard(pdf, digest, args.force))
         except DxextractError as e:
             _say(f"dxextract: error: {e}")
             worst = max(worst, e.exit_code)
             continue
-        target = base / outputs.folder_name
-        for note in write_folder(target, outputs_to_files(outputs), outputs.manifest, force=True):
+        for note in notes:
             _say(f"dxextract: {note}")
         _summary(target, outputs)
         worst = max(worst, 1 if len(outputs.failures) else 0)
@@ -187,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", parents=[common], help="ingest every PDF under raw/ into normalized/, skipping unchanged ones")
     p.add_argument("--raw", default="raw")
     p.add_argument("--out", default="normalized")
-    p.add_argument("--force", action="store_true", help="re-ingest even when the sha256 matches")
+    p.add_argument("--force", action="store_true", help="re-ingest even when the sha256 matches; replace a folder made from another file")
     p.add_argument("--no-validate", action="store_true", help="skip the expectation suites")
     p.set_defaults(func=cmd_run)
 
