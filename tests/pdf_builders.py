@@ -576,3 +576,45 @@ CASES: dict[str, Callable[[Path], Path]] = {
     "encrypted": build_encrypted,
 }
 """Fixture name (``tests/pdfs/<name>.pdf``) -> its builder."""
+
+
+# --------------------------------------------------------------------------- damaged and turned pages
+
+
+def build_turned(path: Path, rotate: int = 0, drawn: int = 0) -> Path:
+    """The vertical-merge table on a page with ``/Rotate rotate``, its content drawn turned by
+    ``drawn`` degrees (0 or 180: upside down, as a page fed the wrong way round)."""
+    c = _new_canvas(path)
+    if rotate:
+        c.setPageRotation(rotate)
+    if drawn == 180:
+        c.translate(PAGE_W, PAGE_H)
+        c.rotate(180)
+    _draw_titled_tables(c, VERTICAL_MERGE_TITLE, VERTICAL_MERGE)
+    c.save()
+    return path
+
+
+def build_corrupted_page(path: Path) -> Path:
+    """The two-page table of :func:`build_page_break_header` with page 2's content stream
+    damaged in the middle: pdfminer reads page 2 as empty and only logs "Data-loss"."""
+    import re
+
+    data = bytearray(build_page_break_header(path).read_bytes())
+    contents = [int(m.group(1)) for m in re.finditer(rb"/Contents (\d+) 0 R", data)]
+    obj = re.search(rb"\n%d 0 obj" % contents[1], data)
+    assert obj is not None
+    start = data.index(b"stream", obj.start()) + 7
+    for i in range(start + 100, start + 140):
+        data[i] = ord("z") if data[i] != ord("z") else ord("y")
+    path.write_bytes(bytes(data))
+    return path
+
+
+def build_with_blank_page(path: Path) -> Path:
+    """The vertical-merge table, then a page with nothing on it."""
+    c = _new_canvas(path)
+    _draw_titled_tables(c, VERTICAL_MERGE_TITLE, VERTICAL_MERGE)
+    c.showPage()
+    c.save()
+    return path

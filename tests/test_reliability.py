@@ -12,7 +12,13 @@ from pathlib import Path
 import pytest
 
 from dxextract.cli import main
-from pdf_builders import build_horizontal_merge, build_vertical_merge
+from pdf_builders import (
+    build_corrupted_page,
+    build_horizontal_merge,
+    build_turned,
+    build_vertical_merge,
+    build_with_blank_page,
+)
 
 
 @pytest.fixture(scope="module")
@@ -240,3 +246,75 @@ def test_write_settings_are_validated() -> None:
 
     with pytest.raises(SettingsError, match="lock_wait"):
         WriteSettings(lock_wait=-1)
+
+
+# --------------------------------------------------------------------------- 4. lost content
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    import csv
+
+    with path.open(encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def cells(folder: Path) -> list[tuple[str, ...]]:
+    """(r, c, rowspan, colspan, text) of every cell: what must not depend on the page's turn."""
+    rows = read_csv(folder / "tables.csv")
+    head = rows[0]
+    keep = [head.index(k) for k in ("r", "c", "rowspan", "colspan", "text")]
+    return [tuple(row[i] for i in keep) for row in rows[1:]]
+
+
+@pytest.mark.parametrize(("rotate", "drawn"), [(90, 0), (180, 0), (270, 0), (0, 180)])
+def test_turned_pages_read_like_upright_ones(tmp_path: Path, table_pdf: Path, rotate: int, drawn: int,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    pdf = build_turned(tmp_path / "turned.pdf", rotate, drawn)
+    assert main(["ingest", str(table_pdf), "--out", str(tmp_path / "upright"), "--no-validate"]) == 0
+    assert main(["ingest", str(pdf), "--out", str(tmp_path / "turned"), "--no-validate"]) == 0
+    want = cells(tmp_path / "upright")
+    assert len(want) == 15 and cells(tmp_path / "turned") == want
+    assert "its text was not upright; read turned by" in capsys.readouterr().err
+    manifest = json.loads((tmp_path / "turned" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["pages_turned"] == {"1": {90: 270, 270: 90}.get(rotate, 180)}
+
+
+def test_corrupted_page_is_a_warning_and_exit_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pdf = build_corrupted_page(tmp_path / "damaged.pdf")
+    out = tmp_path / "out"
+    assert main(["ingest", str(pdf), "--out", str(out), "--no-validate"]) == 1
+    err = capsys.readouterr().err
+    assert "page 2: pdfminer: Data-loss while decompressing corrupted data" in err, err
+    assert "page(s) 2 could not be read in full: records from them are probably missing" in err
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["pages_damaged"] == [2]
+    assert any(w.startswith("page 2: content damaged") for w in manifest["warnings"])
+    assert {row[8] for row in read_csv(out / "tables.csv")[1:]} == {"1"}, "page 1 is still read"
+
+
+def test_a_page_that_fails_to_parse_does_not_stop_the_others(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import dxextract.extract as extract
+
+    real = extract._segments
+
+    def segments(page, settings):  # pdfminer raising on page 2's content, as on a real damaged file
+        if page.page_number == 2:
+            raise extract.InputError("simulated") from KeyError("Length")
+        return real(page, settings)
+
+    monkeypatch.setattr(extract, "_segments", segments)
+    from pdf_builders import build_page_break_header
+
+    pdf = build_page_break_header(tmp_path / "two.pdf")
+    out = tmp_path / "out"
+    assert main(["ingest", str(pdf), "--out", str(out), "--no-validate"]) == 1
+    err = capsys.readouterr().err
+    assert "page 2: content cannot be parsed (InputError: simulated); records on this page are probably missing" in err
+    assert (out / "tables.csv").is_file()
+
+
+def test_blank_page_among_text_pages_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pdf = build_with_blank_page(tmp_path / "blank.pdf")
+    assert main(["ingest", str(pdf), "--out", str(tmp_path / "out"), "--no-validate"]) == 0
+    assert "page 2: no text while other pages have text (blank?)" in capsys.readouterr().err

@@ -61,11 +61,19 @@ def _summary(target: Path, outputs) -> None:
         _say(f"audit: {len(errors)} error(s), {len(audit) - len(errors)} warning(s) in audit.csv")
         for msg in errors["message"].head(10):
             _say(f"  audit: {msg}")
+    if outputs.records_lost:
+        _say(f"warning: page(s) {', '.join(map(str, outputs.records_lost))} could not be read in full: "
+             "records from them are probably missing (exit 1)")
     fails = outputs.failures
     if len(fails):
         _say(f"validation: {len(fails)} failed expectation row(s), listed in validation.csv")
         for row in fails.head(10).itertuples(index=False):
             _say(f"  {row.file}: {row.expectation} column={row.column} row={row.row}: {row.message}")
+
+
+def _exit_code(outputs: Any) -> int:
+    """1 when something is written but not right: a failed expectation or probably lost records."""
+    return 1 if len(outputs.failures) or outputs.records_lost else 0
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -78,7 +86,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                              force=args.force, settings=settings, progress=_progress(Path(args.pdf).name),
                              on_note=lambda note: _say(f"dxextract: {note}"))
     _summary(target, outputs)
-    return 1 if len(outputs.failures) else 0
+    return _exit_code(outputs)
 
 
 def _known_sources(base: Path) -> dict[str, Path]:
@@ -192,7 +200,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         for note in notes:
             _say(f"dxextract: {note}")
         _summary(target, outputs)
-        worst = max(worst, 1 if len(outputs.failures) else 0)
+        worst = max(worst, _exit_code(outputs))
     return worst
 
 

@@ -73,6 +73,12 @@ class Page:
     segments: tuple[Segment, ...]
     n_images: int = 0
     ocr: bool = False
+    #: degrees (clockwise) the page was turned so that its text reads left to right, top down
+    turned: int = 0
+    #: what went wrong reading the page (parser errors, pdfminer/pdfium warnings), for the manifest
+    problems: tuple[str, ...] = ()
+    #: the page's content could not be read in full: records from it are probably missing
+    damaged: bool = False
 
 
 @dataclass(frozen=True)

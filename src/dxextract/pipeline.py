@@ -30,7 +30,7 @@ from .emit import (
 from .errors import DxextractError, NoTablesError
 from .extract import ExtractSettings, page_count, pdf_to_pages
 from .interpret import Report, tables_to_report, title_lines
-from .model import Table, Warning_
+from .model import Page, Table, Warning_
 from .normalize import check_cid, mixed_script_words
 from .profile import load_profile, schemas_dir
 from .raster import RasterSettings, image_segments, page_is_image_only
@@ -62,6 +62,11 @@ class Outputs:
     report: Report
     failures: pd.DataFrame
     warnings: list[Warning_]
+
+    @property
+    def records_lost(self) -> list[int]:
+        """Pages whose content could not be read in full: their records are probably missing."""
+        return list(self.manifest.get("pages_damaged", []))
 
     @property
     def folder_name(self) -> str:
@@ -134,9 +139,11 @@ def process_pdf(pdf: Path, settings: IngestSettings | None = None,
 def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: ProgressFn | None,
              ocr_pages: set[int]) -> Outputs:
     n_pages = page_count(text_pdf)
+    seen: list[Page] = []
 
     def pages():
         for page in pdf_to_pages(text_pdf, settings.extract, ocr_pages=frozenset(ocr_pages)):
+            seen.append(replace(page, chars=page.chars[:1], segments=()))  # what the manifest needs
             if page.ocr and page_is_image_only(page):
                 # a scan's rules are in the image: read them from it (OCR'd copy: deskewed)
                 segments = image_segments(text_pdf, page.number, settings.raster, chars=page.chars)
@@ -167,7 +174,7 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
     frames = report_to_frames(report, ocr_pages=ocr_pages)
     frames["audit.csv"] = _audit(frames, ocr_pages)
     municipality, lg_code = lg_code_of(first_lines)
-    warnings = text_warnings + list(report.warnings)
+    warnings = page_warnings(seen) + text_warnings + list(report.warnings)
     if ocr_pages:
         warnings.insert(0, Warning_(f"pages {sorted(ocr_pages)} were read by OCR: every row from them "
                                     "has ocr=true; check figures against the page images"))
@@ -189,10 +196,33 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
                                 "cols": t.n_cols, "caption": t.caption} for t in report.tables},
         "row_counts": {name: len(df) for name, df in frames.items()},
         "warnings": [w.message for w in warnings],
+        "pages_damaged": [p.number for p in seen if p.damaged],
+        "pages_without_text": [p.number for p in seen if not p.chars],
+        "pages_turned": {str(p.number): p.turned for p in seen if p.turned},
     }
     failures = _validate(frames, settings.docs_dir) if settings.validate else pd.DataFrame()
     manifest["validation_failures"] = len(failures)
     return Outputs(frames, manifest, report, failures, warnings)
+
+
+def page_warnings(pages: list[Page]) -> list[Warning_]:
+    """What the reader must know about pages whose content may be missing from the records.
+
+    Why: a page whose content stream is corrupted came out empty with exit 0 and no word;
+    every such page now says so, and a page without text among pages with text is named.
+    """
+    out: list[Warning_] = []
+    with_text = any(p.chars for p in pages)
+    for p in pages:
+        out += [Warning_(msg, p.number) for msg in p.problems]
+        if with_text and not p.chars and not p.damaged:
+            what = "an image without a text layer (rerun with --ocr)" if p.n_images else "blank"
+            out.append(Warning_(f"page {p.number}: no text while other pages have text ({what}?); "
+                                "nothing was read from it", p.number))
+        if p.turned:
+            out.append(Warning_(f"page {p.number}: its text was not upright; read turned by {p.turned}°",
+                                p.number))
+    return out
 
 
 def ocr_blank_cells(text_pdf: Path, tables: list[Table], ocr_pages: set[int]) -> list[Table]:
