@@ -618,3 +618,35 @@ def build_with_blank_page(path: Path) -> Path:
     c.showPage()
     c.save()
     return path
+
+
+def raw_pdf(objects: Sequence[bytes]) -> bytes:
+    """A PDF file of these object bodies (object i+1 is ``objects[i]``), with a correct xref."""
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def build_mediabox_cycle(path: Path) -> Path:
+    """A 1 KB PDF whose page's /MediaBox is ``4 0 R``, object 4 is ``5 0 R`` and 5 is ``4 0 R``:
+    pdfminer's ``resolve1`` follows the references forever."""
+    content = b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET"
+    path.write_bytes(raw_pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox 4 0 R /Contents 6 0 R "
+        b"/Resources << /Font << /F1 7 0 R >> >> >>",
+        b"5 0 R",
+        b"4 0 R",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]))
+    return path

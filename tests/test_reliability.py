@@ -15,6 +15,7 @@ from dxextract.cli import main
 from pdf_builders import (
     build_corrupted_page,
     build_horizontal_merge,
+    build_mediabox_cycle,
     build_turned,
     build_vertical_merge,
     build_with_blank_page,
@@ -308,7 +309,7 @@ def test_a_page_that_fails_to_parse_does_not_stop_the_others(
 
     pdf = build_page_break_header(tmp_path / "two.pdf")
     out = tmp_path / "out"
-    assert main(["ingest", str(pdf), "--out", str(out), "--no-validate"]) == 1
+    assert main(["ingest", str(pdf), "--out", str(out), "--no-validate", "--timeout", "0"]) == 1
     err = capsys.readouterr().err
     assert "page 2: content cannot be parsed (InputError: simulated); records on this page are probably missing" in err
     assert (out / "tables.csv").is_file()
@@ -318,3 +319,103 @@ def test_blank_page_among_text_pages_is_named(tmp_path: Path, capsys: pytest.Cap
     pdf = build_with_blank_page(tmp_path / "blank.pdf")
     assert main(["ingest", str(pdf), "--out", str(tmp_path / "out"), "--no-validate"]) == 0
     assert "page 2: no text while other pages have text (blank?)" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- 5. a hang
+
+
+def test_a_looping_pdf_times_out_through_the_real_command(tmp_path: Path, table_pdf: Path) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    pdf = build_mediabox_cycle(tmp_path / "cycle.pdf")
+    assert pdf.stat().st_size < 1024
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    work = tmp_path / "work"
+    work.mkdir()
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "dxextract", "ingest", str(pdf), "--out", str(work / "out"),
+                           "--no-validate", "--timeout", "3"], cwd=work, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip() == (f"dxextract: error: {pdf}: not read within 3 s (--timeout); the file may "
+                                   "be damaged (e.g. a reference loop) or very large; nothing was written for it")
+    assert time.monotonic() - started < 60
+    assert names(work) == []
+
+
+def test_timeout_kills_the_worker_and_run_goes_on(tmp_path: Path, table_pdf: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import os
+
+    import dxextract.worker as worker
+
+    killed: list[int] = []
+    real_kill = worker._kill
+
+    def kill(proc) -> None:
+        killed.append(proc.pid)
+        real_kill(proc)
+
+    monkeypatch.setattr(worker, "_kill", kill)
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    build_mediabox_cycle(raw / "a_cycle.pdf")
+    shutil.copy(table_pdf, raw / "b_table.pdf")
+
+    assert run(raw, out, "--timeout", "2") == 2
+    assert "a_cycle.pdf: not read within 2 s (--timeout)" in capsys.readouterr().err
+    assert names(out) == ["b_table"]
+    assert len(killed) == 2
+    for pid in killed:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_timeout_is_validated(table_pdf: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ingest", str(table_pdf), "--out", str(tmp_path / "o"), "--timeout", "-1"]) == 2
+    assert "--timeout: -1.0 must be a number of seconds >= 0" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- 6. one file aborts the folder
+
+
+def test_an_unexpected_error_in_one_file_does_not_abort_run(
+        tmp_path: Path, table_pdf: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import dxextract.worker as worker
+
+    real = worker.process_pdf
+
+    def process(pdf, settings=None, progress=None):
+        if pdf.name == "a.pdf":
+            raise ZeroDivisionError("division by zero")
+        return real(pdf, settings, progress)
+
+    monkeypatch.setattr(worker, "process_pdf", process)
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    for name in ("a.pdf", "b.pdf"):
+        shutil.copy(table_pdf, raw / name)
+    (raw / "b.pdf").write_bytes((raw / "b.pdf").read_bytes() + b"\n")  # another sha256
+
+    assert run(raw, out, "--timeout", "0") == 2
+    err = capsys.readouterr().err
+    assert (f"dxextract: error: {raw / 'a.pdf'}: internal error while reading this file (ZeroDivisionError: "
+            "division by zero); other files are not affected; rerun with --debug and report it") in err
+    assert "Traceback" not in err
+    assert names(out) == ["b"]
+
+
+def test_an_unexpected_error_in_the_worker_names_the_file(table_pdf: Path) -> None:
+    from dxextract.errors import InternalError
+    from dxextract.pipeline import IngestSettings
+    from dxextract.worker import WorkerSettings, process_pdf_limited
+
+    settings = IngestSettings(validate=False, reconstruct="x")  # type: ignore[arg-type]
+    with pytest.raises(InternalError, match=r"table.pdf: internal error while reading this file \(AttributeError") as e:
+        process_pdf_limited(table_pdf, settings, worker=WorkerSettings(timeout=60))
+    assert "Traceback" in e.value.detail, "the worker's traceback, for --debug"

@@ -7,6 +7,7 @@ Exit codes (CONTRACT.md): 0 written and validated; 1 written but an expectation 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import sys
@@ -43,6 +44,17 @@ def _say(msg: str) -> None:
     print(msg, file=sys.stderr)
 
 
+def _error(e: DxextractError, args: argparse.Namespace) -> None:
+    """One line naming the file; with --debug, the traceback (a worker's too)."""
+    if getattr(args, "debug", False):
+        detail = getattr(e, "detail", "")
+        if detail:
+            _say(detail.rstrip())
+        else:
+            traceback.print_exception(e)
+    _say(f"dxextract: error: {e}")
+
+
 def _summary(target: Path, outputs) -> None:
     counts = outputs.manifest["row_counts"]
     n_tables = len(outputs.manifest["tables"])
@@ -76,6 +88,14 @@ def _exit_code(outputs: Any) -> int:
     return 1 if len(outputs.failures) or outputs.records_lost else 0
 
 
+def _reader(args: argparse.Namespace):
+    """process_pdf in a worker process, stopped after ``--timeout`` seconds."""
+    from .worker import WorkerSettings, process_pdf_limited
+
+    worker = WorkerSettings(timeout=args.timeout)
+    return functools.partial(process_pdf_limited, worker=worker)
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from .pipeline import IngestSettings, ingest
 
@@ -84,7 +104,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                               docs_dir=Path(args.docs) if args.docs else None)
     target, outputs = ingest(pdf, Path(args.out) if args.out else None, base=Path(args.base),
                              force=args.force, settings=settings, progress=_progress(Path(args.pdf).name),
-                             on_note=lambda note: _say(f"dxextract: {note}"))
+                             on_note=lambda note: _say(f"dxextract: {note}"), reader=_reader(args))
     _summary(target, outputs)
     return _exit_code(outputs)
 
@@ -162,7 +182,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     (exit 2) and the rest still proceed.
     """
     from .emit import recover_folder, sha256_file, write_folder
-    from .pipeline import IngestSettings, outputs_to_files, process_pdf
+    from .pipeline import IngestSettings, outputs_to_files
 
     raw, base = Path(args.raw), Path(args.out)
     pdfs = sorted(p for p in raw.rglob("*") if p.suffix.lower() == ".pdf")
@@ -171,19 +191,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     for note in recover_folder(base):
         _say(f"dxextract: {note}")
     known = _known_sources(base)
+    read = _reader(args)
     worst = 0
     done = []
     for pdf in pdfs:
-        digest = sha256_file(pdf)
-        if digest in known and not args.force:
-            _say(f"{pdf.name}: unchanged (sha256 matches {known[digest]}), skipped")
-            continue
         try:
-            done.append((pdf, digest, process_pdf(pdf, IngestSettings(validate=not args.no_validate),
-                                                  _progress(pdf.name))))
+            digest = sha256_file(pdf)
+            if digest in known and not args.force:
+                _say(f"{pdf.name}: unchanged (sha256 matches {known[digest]}), skipped")
+                continue
+            done.append((pdf, digest, read(pdf, IngestSettings(validate=not args.no_validate),
+                                           _progress(pdf.name))))
         except DxextractError as e:
-            _say(f"dxextract: error: {e}")
+            _error(e, args)
             worst = max(worst, e.exit_code)
+        except Exception as e:  # one file's surprise must not abort the folder
+            from .worker import internal_error
+
+            _error(internal_error(pdf, e), args)
+            worst = 2
     chosen, refused = _collisions(done)
     for message in refused:
         _say(f"dxextract: error: {message}")
@@ -194,7 +220,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             notes = write_folder(target, outputs_to_files(outputs), outputs.manifest, force=True,
                                  guard=_source_guard(pdf, digest, args.force))
         except DxextractError as e:
-            _say(f"dxextract: error: {e}")
+            _error(e, args)
             worst = max(worst, e.exit_code)
             continue
         for note in notes:
@@ -249,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ocr", action="store_true", help="OCR image-only pages first (ocrmypdf + tesseract jpn)")
     p.add_argument("--no-validate", action="store_true", help="skip the expectation suites")
     p.add_argument("--docs", help="also build Great Expectations Data Docs into this folder")
+    p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
+                   help="stop reading the PDF after this many seconds (exit 2; 0: no limit; default 600)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("run", parents=[common], help="ingest every PDF under raw/ into normalized/, skipping unchanged ones")
@@ -256,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="normalized")
     p.add_argument("--force", action="store_true", help="re-ingest even when the sha256 matches; replace a folder made from another file")
     p.add_argument("--no-validate", action="store_true", help="skip the expectation suites")
+    p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
+                   help="stop reading one PDF after this many seconds (exit 2 for it; 0: no limit; default 600)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", parents=[common], help="compare two consecutive years' ingest folders")
@@ -283,9 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except DxextractError as e:
-        if debug:
-            traceback.print_exc()
-        _say(f"dxextract: error: {e}")
+        _error(e, args)
         return e.exit_code
     except KeyboardInterrupt:
         _say("dxextract: interrupted; no output folder was changed")

@@ -255,8 +255,9 @@ def _captured() -> Iterator[list[str]]:
     """
     handler = _Capture()
     miner = logging.getLogger("pdfminer")
-    level = miner.level
+    level, propagate = miner.level, miner.propagate
     miner.addHandler(handler)
+    miner.propagate = False  # collected for the manifest, not printed as they come
     if miner.getEffectiveLevel() > logging.WARNING:
         miner.setLevel(logging.WARNING)
     try:
@@ -267,6 +268,7 @@ def _captured() -> Iterator[list[str]]:
     finally:
         miner.removeHandler(handler)
         miner.setLevel(level)
+        miner.propagate = propagate
 
 
 #: pdfminer messages that mean content was lost, not just oddly encoded

@@ -290,10 +290,13 @@ def outputs_to_files(outputs: Outputs) -> dict[str, bytes]:
 
 def ingest(pdf: Path, out: Path | None = None, *, base: Path = Path("normalized"), force: bool = False,
            settings: IngestSettings | None = None, progress: ProgressFn | None = None,
-           on_note: Callable[[str], None] | None = None) -> tuple[Path, Outputs]:
+           on_note: Callable[[str], None] | None = None,
+           reader: Callable[[Path, IngestSettings | None, ProgressFn | None], Outputs] | None = None,
+           ) -> tuple[Path, Outputs]:
     """Process ``pdf`` and write its folder (``out``, or ``base/<lg_code>_<report_fy>``).
 
-    ``on_note`` hears what an earlier, interrupted run left behind and how it was recovered.
+    ``on_note`` hears what an earlier, interrupted run left behind and how it was recovered;
+    ``reader`` replaces :func:`process_pdf` (the CLI runs it in a worker with a time limit).
     """
     if out is not None:
         with target_lock(out):  # an interrupted run's backup comes back before the check
@@ -301,7 +304,7 @@ def ingest(pdf: Path, out: Path | None = None, *, base: Path = Path("normalized"
                 if on_note:
                     on_note(note)
         check_writable(out, force)  # fail before the work, not after
-    outputs = process_pdf(pdf, settings, progress)
+    outputs = (reader or process_pdf)(pdf, settings, progress)
     target = out if out is not None else base / outputs.folder_name
     for note in write_folder(target, outputs_to_files(outputs), outputs.manifest, force):
         if on_note:
