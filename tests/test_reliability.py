@@ -419,3 +419,100 @@ def test_an_unexpected_error_in_the_worker_names_the_file(table_pdf: Path) -> No
     with pytest.raises(InternalError, match=r"table.pdf: internal error while reading this file \(AttributeError") as e:
         process_pdf_limited(table_pdf, settings, worker=WorkerSettings(timeout=60))
     assert "Traceback" in e.value.detail, "the worker's traceback, for --debug"
+
+
+# --------------------------------------------------------------------------- 7. smaller ones
+
+
+def test_a_file_named_like_an_option(tmp_path: Path, table_pdf: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(table_pdf, tmp_path / "-x.pdf")
+    assert main(["ingest", "-x.pdf", "--out", "o", "--no-validate"]) == 2
+    assert "-x.pdf: a file name beginning with '-' reads as an option; write `dxextract ingest -- -x.pdf`" \
+        in capsys.readouterr().err
+    assert main(["ingest", "--out", "o", "--no-validate", "--", "-x.pdf"]) == 0
+    (tmp_path / "raw").mkdir()
+    shutil.move(tmp_path / "-x.pdf", tmp_path / "raw" / "-x.pdf")
+    assert main(["run", "--raw", "raw", "--out", "n", "--no-validate"]) == 0
+    assert names(tmp_path / "n") == ["-x"]
+
+
+def test_ocr_never_passes_a_dash_name_as_an_option(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import subprocess
+
+    import dxextract.ocr as ocr
+
+    seen: list[list[str]] = []
+
+    def fake_run(args, **kwargs):
+        seen.append(list(args))
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(ocr, "ocr_available", lambda langs: None)
+    monkeypatch.setattr(ocr, "check_pdf", lambda path: None)
+    monkeypatch.setattr(ocr.subprocess, "run", fake_run)
+    monkeypatch.chdir(tmp_path)
+    ocr.ocr_pdf(Path("-x.pdf"), Path("-y.pdf"))
+    assert not any(a.startswith("-x") or a.startswith("-y") for a in seen[0])
+
+
+def test_run_refuses_a_bad_out_before_the_work(tmp_path: Path, table_pdf: Path,
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    import dxextract.worker as worker
+
+    def never(*args, **kwargs):
+        raise AssertionError("the PDF was read before --out was checked")
+
+    monkeypatch.setattr(worker, "process_pdf", never)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(table_pdf, raw / "t.pdf")
+    (tmp_path / "file").write_text("not a folder\n")
+    assert main(["run", "--raw", str(raw), "--out", str(tmp_path / "file"), "--timeout", "0"]) == 2
+    assert "file: exists and is not a folder; choose another --out" in capsys.readouterr().err
+
+    monkeypatch.setattr("os.access", lambda path, mode: False)
+    assert main(["run", "--raw", str(raw), "--out", str(tmp_path / "ro"), "--timeout", "0"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'ro'}: cannot write the output folder (permission denied: {tmp_path})" in err
+
+
+def test_a_read_only_disk_blames_the_output_folder(tmp_path: Path, table_pdf: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+    import os
+
+    import dxextract.emit as emit
+
+    def read_only(path: Path, data: bytes) -> None:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
+
+    monkeypatch.setattr(emit, "_write_file", read_only)
+    out = tmp_path / "out"
+    assert main(["ingest", str(table_pdf), "--out", str(out), "--no-validate"]) == 2
+    err = capsys.readouterr().err
+    assert f"dxextract: error: {out}: cannot write the output folder (Read-only file system: " in err, err
+    assert "cannot process" not in err and str(table_pdf) not in err
+    assert names(tmp_path) == [], "the temp folder is removed"
+
+
+@pytest.mark.parametrize(("text", "escaped"), [
+    ("=1+2", "'=1+2"), ("+81 29", "'+81 29"), ("-12", "'-12"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=x", "'\t=x"), ("\r=x", "'\r=x"), ("利用率 25.4%", "利用率 25.4%"), ("", ""), ("a=b", "a=b"),
+])
+def test_escape_formula(text: str, escaped: str) -> None:
+    from dxextract.emit import escape_formula
+
+    assert escape_formula(text) == escaped
+
+
+def test_contract_csvs_keep_formula_like_cells_verbatim() -> None:
+    """normalized/ is data: a report's "-12" or "=" is kept as printed (README, Outputs)."""
+    import pandas as pd
+
+    from dxextract.emit import frame_to_csv
+
+    assert frame_to_csv(pd.DataFrame({"text": ["=1+2", "-12"]})) == b"text\n=1+2\n-12\n"

@@ -181,10 +181,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     claim it or it holds another file's output (without ``--force``): those are refused
     (exit 2) and the rest still proceed.
     """
-    from .emit import recover_folder, sha256_file, write_folder
+    from .emit import check_base, recover_folder, sha256_file, write_folder
     from .pipeline import IngestSettings, outputs_to_files
 
     raw, base = Path(args.raw), Path(args.out)
+    check_base(base)  # refuse before the work, not after it
     pdfs = sorted(p for p in raw.rglob("*") if p.suffix.lower() == ".pdf")
     if not pdfs:
         raise DxextractError(f"{raw}: no PDF files found")
@@ -304,7 +305,23 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _dash_file(argv: Sequence[str]) -> str | None:
+    """A file named like an option (``-x.pdf``) given before any ``--``."""
+    for arg in argv:
+        if arg == "--":
+            return None
+        if arg.startswith("-") and arg.lower().endswith(".pdf") and Path(arg).is_file():
+            return arg
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    dash = _dash_file(argv)
+    if dash:
+        _say(f"dxextract: error: {dash}: a file name beginning with '-' reads as an option; "
+             f"write `dxextract ingest -- {dash}` or ./{dash}")
+        return 2
     args = build_parser().parse_args(argv)
     debug = getattr(args, "debug", False)
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -211,7 +211,10 @@ def target_lock(out: Path, settings: WriteSettings | None = None) -> Iterator[No
     path = out.parent / f".{out.name}.lock"
     deadline = time.monotonic() + settings.lock_wait
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as e:
+            raise _output_error(out, e) from e
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -356,6 +359,47 @@ def write_folder(out: Path, files: Mapping[str, bytes], manifest: dict[str, Any]
                 if tmp.exists():
                     shutil.rmtree(tmp, ignore_errors=True)
     except OSError as e:
-        raise OutputError(f"{out}: cannot write the output folder ({e.strerror or e}"
-                          + (f": {e.filename}" if e.filename else "") + "); check the disk and permissions of the output folder") from e
+        raise _output_error(out, e) from e
     return notes
+
+
+def _output_error(out: Path, e: OSError) -> OutputError:
+    """An OSError while writing blames the output folder, never the input."""
+    where = f": {e.filename}" if e.filename else ""
+    return OutputError(f"{out}: cannot write the output folder ({e.strerror or e}{where}); "
+                       "check the disk and the permissions of the output folder")
+
+
+def check_base(base: Path) -> None:
+    """Before any work: ``base`` (``run --out``) must be a folder, or creatable, and writable."""
+    if base.exists() and not base.is_dir():
+        raise OutputExistsError(f"{base}: exists and is not a folder; choose another --out (nothing was read)")
+    probe = base
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not os.access(probe, os.W_OK | os.X_OK):
+        why = "read-only file system" if _read_only(probe) else "permission denied"
+        raise OutputError(f"{base}: cannot write the output folder ({why}: {probe}); "
+                          "check the disk and the permissions of the output folder (nothing was read)")
+
+
+def _read_only(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+#: characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(text: str) -> str:
+    """``text`` made safe for a spreadsheet: a cell beginning with ``= + - @``, tab or CR gets a
+    leading ``'`` (OWASP's advice), so Excel shows it as text instead of running it.
+
+    Not applied to the contract CSVs under ``normalized/``: they are data, read by programs,
+    and ``-12`` or ``=`` in a report's text must stay as printed there. Meant for the
+    Excel-facing publication path (``dxextract publish``, not built yet).
+    """
+    return "'" + text if text.startswith(_FORMULA_START) else text

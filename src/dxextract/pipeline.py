@@ -27,7 +27,7 @@ from .emit import (
     target_lock,
     write_folder,
 )
-from .errors import DxextractError, NoTablesError
+from .errors import DxextractError, NoTablesError, OutputError
 from .extract import ExtractSettings, page_count, pdf_to_pages
 from .interpret import Report, tables_to_report, title_lines
 from .model import Page, Table, Warning_
@@ -288,6 +288,19 @@ def outputs_to_files(outputs: Outputs) -> dict[str, bytes]:
     return files
 
 
+def _recover_early(out: Path, on_note: Callable[[str], None] | None) -> None:
+    """An interrupted run's backup of ``out`` comes back before ``out`` is checked."""
+    try:
+        with target_lock(out):
+            notes = recover_target(out)
+    except OSError as e:
+        raise OutputError(f"{out}: cannot recover what an interrupted run left beside it "
+                          f"({e.strerror or e}); check the output folder") from e
+    for note in notes:
+        if on_note:
+            on_note(note)
+
+
 def ingest(pdf: Path, out: Path | None = None, *, base: Path = Path("normalized"), force: bool = False,
            settings: IngestSettings | None = None, progress: ProgressFn | None = None,
            on_note: Callable[[str], None] | None = None,
@@ -299,10 +312,8 @@ def ingest(pdf: Path, out: Path | None = None, *, base: Path = Path("normalized"
     ``reader`` replaces :func:`process_pdf` (the CLI runs it in a worker with a time limit).
     """
     if out is not None:
-        with target_lock(out):  # an interrupted run's backup comes back before the check
-            for note in recover_target(out):
-                if on_note:
-                    on_note(note)
+        if out.parent.is_dir():
+            _recover_early(out, on_note)
         check_writable(out, force)  # fail before the work, not after
     outputs = (reader or process_pdf)(pdf, settings, progress)
     target = out if out is not None else base / outputs.folder_name
