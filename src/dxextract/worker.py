@@ -15,6 +15,8 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
+import tempfile
 import time
 import traceback
 from dataclasses import dataclass
@@ -53,15 +55,21 @@ def _child(conn: Connection, pdf: Path, settings: IngestSettings, timeout: float
     logging.basicConfig(level=log_level, format="%(levelname)s %(name)s: %(message)s")
     for noisy in ("pdfminer", "great_expectations", "camelot", "PIL"):
         logging.getLogger(noisy).setLevel(max(log_level, logging.ERROR))
-    try:
-        outputs = process_pdf(pdf, settings, lambda done, total: conn.send(("progress", done, total)))
-        conn.send(("done", outputs))
-    except DxextractError as e:
-        conn.send(("error", e))
-    except Exception as e:
-        conn.send(("error", internal_error(pdf, e)))
-    finally:
-        conn.close()
+    # what the libraries print (pdfium, C code) goes back to the parent's stderr, in order
+    with tempfile.TemporaryFile() as stray:
+        os.dup2(stray.fileno(), 2)
+        try:
+            outputs = process_pdf(pdf, settings, lambda done, total: conn.send(("progress", done, total)))
+            result: tuple[Any, ...] = ("done", outputs)
+        except DxextractError as e:
+            result = ("error", e)
+        except Exception as e:
+            result = ("error", internal_error(pdf, e))
+        sys.stderr.flush()
+        stray.seek(0)
+        conn.send(("stderr", stray.read().decode("utf-8", "replace")))
+    conn.send(result)
+    conn.close()
 
 
 def _context() -> Any:
@@ -128,6 +136,8 @@ def _wait(pdf: Path, proc: Any, receive: Connection, progress: ProgressFn | None
         if message[0] == "progress":
             if progress:
                 progress(message[1], message[2])
+        elif message[0] == "stderr":
+            sys.stderr.write(message[1])
         elif message[0] == "done":
             return message[1]
         else:
