@@ -196,13 +196,18 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
                                 "cols": t.n_cols, "caption": t.caption} for t in report.tables},
         "row_counts": {name: len(df) for name, df in frames.items()},
         "warnings": [w.message for w in warnings],
-        "pages_damaged": [p.number for p in seen if p.damaged],
-        "pages_without_text": [p.number for p in seen if not p.chars],
-        "pages_turned": {str(p.number): p.turned for p in seen if p.turned},
+        **_page_lists(seen),
     }
     failures = _validate(frames, settings.docs_dir) if settings.validate else pd.DataFrame()
     manifest["validation_failures"] = len(failures)
     return Outputs(frames, manifest, report, failures, warnings)
+
+
+def _page_lists(pages: list[Page]) -> dict[str, Any]:
+    """The manifest's lists of pages whose records may be missing or were read turned."""
+    return {"pages_damaged": [p.number for p in pages if p.damaged],
+            "pages_without_text": [p.number for p in pages if not p.chars],
+            "pages_turned": {str(p.number): p.turned for p in pages if p.turned}}
 
 
 def page_warnings(pages: list[Page]) -> list[Warning_]:
