@@ -3,8 +3,9 @@ folder present and complete, and nothing else in ``--out``.
 
 Half the kills fall at a random moment of the run; the other half while the folders are being
 written and swapped (a run reads every document first, then writes, in a few milliseconds):
-the test watches ``--out`` for the writer's hidden siblings (lock, temp or backup folder) and
-kills 0-20 ms after one shows. That window is where a kill used to lose a folder.
+the test watches ``--out`` for the writer's hidden siblings and kills 0-20 ms after the first
+shows (lock, temp folder), or as soon as a previous folder is set aside (``.old``), between the
+swap's two renames. That window is where a kill used to lose a folder.
 """
 
 from __future__ import annotations
@@ -53,9 +54,11 @@ def test_random_sigkills_of_run_force_lose_nothing(tmp_path: Path) -> None:
         t0 = time.monotonic()
         if i % 2:
             time.sleep(whole * rng.uniform(0.05, 1.05))
-        else:
-            in_writes += _wait_for_writes(proc, out)
+        elif i % 4 == 0:
+            in_writes += _wait_for_writes(proc, out, ".")
             time.sleep(rng.uniform(0, 0.02))
+        else:  # the moment between the swap's two renames: the previous folder set aside
+            in_writes += _wait_for_writes(proc, out, ".old")
         delay = time.monotonic() - t0
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
@@ -77,10 +80,11 @@ def test_random_sigkills_of_run_force_lose_nothing(tmp_path: Path) -> None:
     assert in_writes >= KILLS // 4, "a good part of the kills must land while folders are written"
 
 
-def _wait_for_writes(proc: subprocess.Popen[bytes], out: Path) -> bool:
-    """Until a hidden sibling of a target shows in ``out`` (True) or the run ends (False)."""
+def _wait_for_writes(proc: subprocess.Popen[bytes], out: Path, mark: str) -> bool:
+    """Until a hidden sibling of a target (a name starting, or for ".old" ending, with ``mark``)
+    shows in ``out`` (True), or the run ends (False)."""
     while proc.poll() is None:
-        if any(name.startswith(".") for name in os.listdir(out)):
+        if any(name.startswith(mark) or name.endswith(mark) for name in os.listdir(out)):
             return True
         time.sleep(0.0005)
     return False
