@@ -576,3 +576,77 @@ CASES: dict[str, Callable[[Path], Path]] = {
     "encrypted": build_encrypted,
 }
 """Fixture name (``tests/pdfs/<name>.pdf``) -> its builder."""
+
+
+# --------------------------------------------------------------------------- damaged and turned pages
+
+
+def build_turned(path: Path, rotate: int = 0, drawn: int = 0) -> Path:
+    """The vertical-merge table on a page with ``/Rotate rotate``, its content drawn turned by
+    ``drawn`` degrees (0 or 180: upside down, as a page fed the wrong way round)."""
+    c = _new_canvas(path)
+    if rotate:
+        c.setPageRotation(rotate)
+    if drawn == 180:
+        c.translate(PAGE_W, PAGE_H)
+        c.rotate(180)
+    _draw_titled_tables(c, VERTICAL_MERGE_TITLE, VERTICAL_MERGE)
+    c.save()
+    return path
+
+
+def build_corrupted_page(path: Path) -> Path:
+    """The two-page table of :func:`build_page_break_header` with page 2's content stream
+    damaged in the middle: pdfminer reads page 2 as empty and only logs "Data-loss"."""
+    import re
+
+    data = bytearray(build_page_break_header(path).read_bytes())
+    contents = [int(m.group(1)) for m in re.finditer(rb"/Contents (\d+) 0 R", data)]
+    obj = re.search(rb"\n%d 0 obj" % contents[1], data)
+    assert obj is not None
+    start = data.index(b"stream", obj.start()) + 7
+    for i in range(start + 100, start + 140):
+        data[i] = ord("z") if data[i] != ord("z") else ord("y")
+    path.write_bytes(bytes(data))
+    return path
+
+
+def build_with_blank_page(path: Path) -> Path:
+    """The vertical-merge table, then a page with nothing on it."""
+    c = _new_canvas(path)
+    _draw_titled_tables(c, VERTICAL_MERGE_TITLE, VERTICAL_MERGE)
+    c.showPage()
+    c.save()
+    return path
+
+
+def raw_pdf(objects: Sequence[bytes]) -> bytes:
+    """A PDF file of these object bodies (object i+1 is ``objects[i]``), with a correct xref."""
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for i, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for off in offsets:
+        out += b"%010d 00000 n \n" % off
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def build_mediabox_cycle(path: Path) -> Path:
+    """A 1 KB PDF whose page's /MediaBox is ``4 0 R``, object 4 is ``5 0 R`` and 5 is ``4 0 R``:
+    pdfminer's ``resolve1`` follows the references forever."""
+    content = b"BT /F1 12 Tf 72 720 Td (Hello) Tj ET"
+    path.write_bytes(raw_pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox 4 0 R /Contents 6 0 R "
+        b"/Resources << /Font << /F1 7 0 R >> >> >>",
+        b"5 0 R",
+        b"4 0 R",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]))
+    return path

@@ -7,12 +7,14 @@ Exit codes (CONTRACT.md): 0 written and validated; 1 written but an expectation 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .errors import DxextractError
@@ -42,6 +44,17 @@ def _say(msg: str) -> None:
     print(msg, file=sys.stderr)
 
 
+def _error(e: DxextractError, args: argparse.Namespace) -> None:
+    """One line naming the file; with --debug, the traceback (a worker's too)."""
+    if getattr(args, "debug", False):
+        detail = getattr(e, "detail", "")
+        if detail:
+            _say(detail.rstrip())
+        else:
+            traceback.print_exception(e)
+    _say(f"dxextract: error: {e}")
+
+
 def _summary(target: Path, outputs) -> None:
     counts = outputs.manifest["row_counts"]
     n_tables = len(outputs.manifest["tables"])
@@ -60,11 +73,27 @@ def _summary(target: Path, outputs) -> None:
         _say(f"audit: {len(errors)} error(s), {len(audit) - len(errors)} warning(s) in audit.csv")
         for msg in errors["message"].head(10):
             _say(f"  audit: {msg}")
+    if outputs.records_lost:
+        _say(f"warning: page(s) {', '.join(map(str, outputs.records_lost))} could not be read in full: "
+             "records from them are probably missing (exit 1)")
     fails = outputs.failures
     if len(fails):
         _say(f"validation: {len(fails)} failed expectation row(s), listed in validation.csv")
         for row in fails.head(10).itertuples(index=False):
             _say(f"  {row.file}: {row.expectation} column={row.column} row={row.row}: {row.message}")
+
+
+def _exit_code(outputs: Any) -> int:
+    """1 when something is written but not right: a failed expectation or probably lost records."""
+    return 1 if len(outputs.failures) or outputs.records_lost else 0
+
+
+def _reader(args: argparse.Namespace):
+    """process_pdf in a worker process, stopped after ``--timeout`` seconds."""
+    from .worker import WorkerSettings, process_pdf_limited
+
+    worker = WorkerSettings(timeout=args.timeout)
+    return functools.partial(process_pdf_limited, worker=worker)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -74,43 +103,131 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     settings = IngestSettings(validate=not args.no_validate, ocr=args.ocr,
                               docs_dir=Path(args.docs) if args.docs else None)
     target, outputs = ingest(pdf, Path(args.out) if args.out else None, base=Path(args.base),
-                             force=args.force, settings=settings, progress=_progress(Path(args.pdf).name))
+                             force=args.force, settings=settings, progress=_progress(Path(args.pdf).name),
+                             on_note=lambda note: _say(f"dxextract: {note}"), reader=_reader(args))
     _summary(target, outputs)
-    return 1 if len(outputs.failures) else 0
+    return _exit_code(outputs)
+
+
+def _known_sources(base: Path) -> dict[str, Path]:
+    """sha256 of the source -> its output folder, for the skip decision of ``run``.
+
+    Only visible folders ``<base>/<name>/manifest.json`` count, and only complete ones (every
+    output the manifest lists is there, at its size): a hidden temp or backup folder of an
+    interrupted run must never make ``run`` skip a file.
+    """
+    known: dict[str, Path] = {}
+    if not base.is_dir():
+        return known
+    for folder in sorted(base.iterdir()):
+        if folder.name.startswith(".") or not (folder / "manifest.json").is_file():
+            continue
+        try:
+            man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            complete = all((folder / name).is_file() and (folder / name).stat().st_size == out["bytes"]
+                           for name, out in man.get("outputs", {}).items())
+            if complete:
+                known[man["sha256"]] = folder
+        except (ValueError, KeyError, TypeError, AttributeError, OSError):
+            continue
+    return known
+
+
+def _source_guard(pdf: Path, digest: str, force: bool):
+    """A check made under the target's lock just before it is replaced: without ``--force``, an
+    existing folder made from another file (another sha256) is that file's output, not ours."""
+    from .errors import CollisionError
+
+    def guard(out: Path) -> None:
+        if force or not out.exists():
+            return
+        try:
+            man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+            theirs, source = str(man["sha256"]), str(man.get("source", "?"))
+        except (OSError, ValueError, KeyError, TypeError):
+            theirs, source = "", "files not made by dxextract run"
+        if theirs != digest:
+            raise CollisionError(
+                f"{pdf}: its output folder {out} already holds {source} (sha256 {theirs[:12] or 'unknown'}, "
+                f"this file {digest[:12]}); nothing was written for {pdf.name}; pass --force to replace it")
+
+    return guard
+
+
+def _collisions(done: list[tuple[Path, str, Any]]) -> tuple[dict[str, tuple[Path, str, Any]], list[str]]:
+    """Group the processed documents by output folder: one document per folder is written; two
+    different files for one folder are refused by name (which one belongs there is the user's
+    call; ``--force`` does not decide it). Byte-identical copies are written once."""
+    by_name: dict[str, list[tuple[Path, str, Any]]] = {}
+    for item in done:
+        by_name.setdefault(item[2].folder_name, []).append(item)
+    chosen, refused = {}, []
+    for name, group in by_name.items():
+        if len({digest for _, digest, _ in group}) > 1:
+            files = ", ".join(str(pdf) for pdf, _, _ in group)
+            refused.append(f"{files}: all map to the output folder {name}; nothing was written for them "
+                           "(move all but one out of the raw folder)")
+            continue
+        chosen[name] = group[0]
+        for pdf, _, _ in group[1:]:
+            _say(f"{pdf.name}: same file as {group[0][0].name} (sha256 matches), written once")
+    return chosen, refused
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Every PDF under ``raw/`` into ``normalized/<lg_code>_<report_fy>/``, skipping unchanged ones."""
-    from .emit import sha256_file, write_folder
-    from .pipeline import IngestSettings, Outputs, outputs_to_files, process_pdf
+    """Every PDF under ``raw/`` into ``normalized/<lg_code>_<report_fy>/``, skipping unchanged ones.
+
+    Every document is read first; then each output folder is written, unless two inputs
+    claim it or it holds another file's output (without ``--force``): those are refused
+    (exit 2) and the rest still proceed.
+    """
+    from .emit import check_base, recover_folder, sha256_file, write_folder
+    from .pipeline import IngestSettings, outputs_to_files
 
     raw, base = Path(args.raw), Path(args.out)
+    check_base(base)  # refuse before the work, not after it
     pdfs = sorted(p for p in raw.rglob("*") if p.suffix.lower() == ".pdf")
     if not pdfs:
         raise DxextractError(f"{raw}: no PDF files found")
-    known: dict[str, Path] = {}
-    if base.is_dir():
-        for man in base.glob("*/manifest.json"):
-            try:
-                known[json.loads(man.read_text(encoding="utf-8"))["sha256"]] = man.parent
-            except (ValueError, KeyError):
-                continue
+    for note in recover_folder(base):
+        _say(f"dxextract: {note}")
+    known = _known_sources(base)
+    read = _reader(args)
     worst = 0
+    done = []
     for pdf in pdfs:
-        digest = sha256_file(pdf)
-        if digest in known and not args.force:
-            _say(f"{pdf.name}: unchanged (sha256 matches {known[digest]}), skipped")
-            continue
         try:
-            outputs: Outputs = process_pdf(pdf, IngestSettings(), _progress(pdf.name))
+            digest = sha256_file(pdf)
+            if digest in known and not args.force:
+                _say(f"{pdf.name}: unchanged (sha256 matches {known[digest]}), skipped")
+                continue
+            done.append((pdf, digest, read(pdf, IngestSettings(validate=not args.no_validate),
+                                           _progress(pdf.name))))
         except DxextractError as e:
-            _say(f"dxextract: error: {e}")
+            _error(e, args)
+            worst = max(worst, e.exit_code)
+        except Exception as e:  # one file's surprise must not abort the folder
+            from .worker import internal_error
+
+            _error(internal_error(pdf, e), args)
+            worst = 2
+    chosen, refused = _collisions(done)
+    for message in refused:
+        _say(f"dxextract: error: {message}")
+        worst = 2
+    for name, (pdf, digest, outputs) in sorted(chosen.items()):
+        target = base / name
+        try:
+            notes = write_folder(target, outputs_to_files(outputs), outputs.manifest, force=True,
+                                 guard=_source_guard(pdf, digest, args.force))
+        except DxextractError as e:
+            _error(e, args)
             worst = max(worst, e.exit_code)
             continue
-        target = base / outputs.folder_name
-        write_folder(target, outputs_to_files(outputs), outputs.manifest, force=True)
+        for note in notes:
+            _say(f"dxextract: {note}")
         _summary(target, outputs)
-        worst = max(worst, 1 if len(outputs.failures) else 0)
+        worst = max(worst, _exit_code(outputs))
     return worst
 
 
@@ -159,12 +276,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ocr", action="store_true", help="OCR image-only pages first (ocrmypdf + tesseract jpn)")
     p.add_argument("--no-validate", action="store_true", help="skip the expectation suites")
     p.add_argument("--docs", help="also build Great Expectations Data Docs into this folder")
+    p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
+                   help="stop reading the PDF after this many seconds (exit 2; 0: no limit; default 600)")
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("run", parents=[common], help="ingest every PDF under raw/ into normalized/, skipping unchanged ones")
     p.add_argument("--raw", default="raw")
     p.add_argument("--out", default="normalized")
-    p.add_argument("--force", action="store_true", help="re-ingest even when the sha256 matches")
+    p.add_argument("--force", action="store_true", help="re-ingest even when the sha256 matches; replace a folder made from another file")
+    p.add_argument("--no-validate", action="store_true", help="skip the expectation suites")
+    p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
+                   help="stop reading one PDF after this many seconds (exit 2 for it; 0: no limit; default 600)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", parents=[common], help="compare two consecutive years' ingest folders")
@@ -183,7 +305,23 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _dash_file(argv: Sequence[str]) -> str | None:
+    """A file named like an option (``-x.pdf``) given before any ``--``."""
+    for arg in argv:
+        if arg == "--":
+            return None
+        if arg.startswith("-") and arg.lower().endswith(".pdf") and Path(arg).is_file():
+            return arg
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    dash = _dash_file(argv)
+    if dash:
+        _say(f"dxextract: error: {dash}: a file name beginning with '-' reads as an option; "
+             f"write `dxextract ingest -- {dash}` or ./{dash}")
+        return 2
     args = build_parser().parse_args(argv)
     debug = getattr(args, "debug", False)
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -192,9 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except DxextractError as e:
-        if debug:
-            traceback.print_exc()
-        _say(f"dxextract: error: {e}")
+        _error(e, args)
         return e.exit_code
     except KeyboardInterrupt:
         _say("dxextract: interrupted; no output folder was changed")

@@ -33,6 +33,34 @@ class OutputExistsError(DxextractError):
     """The output folder exists and --force was not given; nothing was overwritten."""
 
 
+class DocumentTimeoutError(InputError):
+    """Reading one document took longer than --timeout (a damaged file looping, or a huge one)."""
+
+
+class InternalError(DxextractError):
+    """An unexpected error inside dxextract while reading one document; the others go on."""
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        #: the worker's traceback, shown with --debug
+        self.detail = detail
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (type(self), (str(self), self.detail))
+
+
+class OutputError(DxextractError):
+    """The output folder cannot be written (read-only disk, no space, permissions); the input is fine."""
+
+
+class OutputBusyError(OutputError):
+    """Another dxextract process holds the lock of the same output folder."""
+
+
+class CollisionError(OutputError):
+    """Two inputs map to the same output folder; which one belongs there is the user's call."""
+
+
 class SettingsError(DxextractError):
     """A settings dataclass got a bad value; the message names the key."""
 

@@ -7,7 +7,10 @@ time, closing pdfplumber's page caches as it goes so a 600-page book stays in bo
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import re
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -318,11 +321,173 @@ def _ink(image: Any, chars: Sequence[Char], segments: Sequence[Segment], setting
     return out
 
 
+class _Capture(logging.Handler):
+    """Collects what pdfminer logs (WARNING and up) while one page is read."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def _captured() -> Iterator[list[str]]:
+    """pdfminer's log warnings and Python warnings raised inside the block, as messages.
+
+    Why: pdfminer reads a corrupted content stream as far as it can and only *logs*
+    "Data-loss while decompressing corrupted data"; the page then comes out empty. Those
+    messages are the only sign that records were lost, so they go to the manifest.
+    """
+    handler = _Capture()
+    miner = logging.getLogger("pdfminer")
+    level, propagate = miner.level, miner.propagate
+    miner.addHandler(handler)
+    miner.propagate = False  # collected for the manifest, not printed as they come
+    if miner.getEffectiveLevel() > logging.WARNING:
+        miner.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield handler.messages
+            handler.messages.extend(str(w.message) for w in caught)
+    finally:
+        miner.removeHandler(handler)
+        miner.setLevel(level)
+        miner.propagate = propagate
+
+
+#: pdfminer messages that mean content was lost, not just oddly encoded
+_LOSS = re.compile(r"data-loss|corrupt|damaged|truncat|cannot|could not|error|invalid|unexpected", re.I)
+
+
+def _read_page(path: Path, raw: Any, index: int, settings: ExtractSettings, ocr: bool) -> Page:
+    """One page, never raising for its content: a part that fails is a problem on the page."""
+    chars: list[Char] = []
+    segments: list[Segment] = []
+    n_images = 0
+    problems: list[str] = []
+    damaged = False
+    with _captured() as logged:
+        try:
+            chars = _chars(raw, settings)
+            chars = _plausible_text(path, index + 1, chars, settings)
+            segments = _segments(raw, settings)
+            n_images = len(raw.images)
+        except Exception as e:  # pdfminer's errors on a damaged content stream: this page only
+            problems.append(f"page {index + 1}: content cannot be parsed ({type(e).__name__}: {e}); "
+                            "records on this page are probably missing")
+            damaged = True
+        if settings.drop_invisible and chars:
+            chars = _visible_or_all(path, index + 1, chars, settings, segments, problems)
+    for msg in dict.fromkeys(logged):
+        problems.append(f"page {index + 1}: pdfminer: {msg}")
+        # "Data-loss while decompressing": the page is cut, whatever was left of it
+        damaged = damaged or "data-loss" in msg.lower() or (bool(_LOSS.search(msg)) and not chars)
+    if damaged and not any("probably missing" in p for p in problems):
+        problems.append(f"page {index + 1}: content damaged; records on this page are probably missing")
+    width, height = float(raw.width), float(raw.height)
+    turned = 0
+    turned = _text_turn(raw.chars) if chars and not ocr else 0
+    if turned:  # upright pages keep pdfplumber's coordinates exactly
+        chars, segments, width, height = _upright(chars, segments, _display_frame(raw), turned)
+    return Page(number=index + 1, width=width, height=height, chars=tuple(chars),
+                segments=tuple(segments), n_images=n_images, ocr=ocr, turned=turned,
+                problems=tuple(problems), damaged=damaged,
+                # strategies that re-read the file see it as stored: only for pages not turned
+                source="" if turned else str(path))
+
+
+def _visible_or_all(path: Path, number: int, chars: list[Char], settings: ExtractSettings,
+                    segments: list[Segment], problems: list[str]) -> list[Char]:
+    """The ink check; when the page cannot be rendered every char is kept, with a warning."""
+    try:
+        seen = len(chars)
+        kept = visible_chars(path, number, chars, settings, segments)
+    except Exception as e:  # pdfium cannot render this page: better all text than none
+        problems.append(f"page {number}: cannot be rendered for the ink check ({type(e).__name__}: {e}); "
+                        "all its text kept, hidden text included")
+        return chars
+    if len(kept) < seen:
+        log.info("%s: page %d: %d invisible char(s) dropped", path, number, seen - len(kept))
+    return kept
+
+
+# --- turning a page upright ------------------------------------------------------------------
+# pdfplumber applies /Rotate to coordinates (0.11), but 90/270 frames are offset and a page
+# whose content is itself drawn rotated (or upside down) reads backwards. Every page is put in
+# one frame: its displayed box with origin at the top-left, then turned so text runs left to
+# right. Coordinates stay pdfplumber's (points, top-left origin) in that upright frame.
+
+
+def _display_frame(raw: Any) -> tuple[float, float, float, float]:
+    """The displayed page (MediaBox after /Rotate) in pdfplumber's coordinates."""
+    from .raster import _apply, _user_to_plumber
+
+    x0, y0, x1, y1 = (float(v) for v in raw.mediabox)
+    to_plumber = _user_to_plumber((x0, y0, x1, y1), int(raw.rotation or 0))
+    pts = [_apply(to_plumber, x, y) for x in (x0, x1) for y in (y0, y1)]
+    return (min(p[0] for p in pts), min(p[1] for p in pts), max(p[0] for p in pts), max(p[1] for p in pts))
+
+
+def _text_turn(chars: Sequence[dict[str, Any]]) -> int:
+    """Clockwise degrees that make most of the page's text run left to right (0, 90, 180, 270).
+
+    A char's advance direction is the first row of its text matrix (y up in the matrix, down
+    in pdfplumber's frame). Needs a clear majority (60%) of the visible-text chars.
+    """
+    votes = {0: 0, 90: 0, 180: 0, 270: 0}
+    for ch in chars:
+        a, b = (ch.get("matrix") or (1, 0, 0, 1, 0, 0))[:2]
+        dx, dy = float(a), -float(b)
+        if abs(dx) >= abs(dy):
+            votes[0 if dx > 0 else 180] += 1
+        else:  # text running down the page is read after turning it 90° counter-clockwise
+            votes[270 if dy > 0 else 90] += 1
+    best = max(votes, key=lambda k: votes[k])
+    return best if best and votes[best] >= 0.6 * max(1, sum(votes.values())) else 0
+
+
+def _turn_box(box: tuple[float, float, float, float], w: float, h: float, turned: int
+              ) -> tuple[float, float, float, float]:
+    """A box (x0, top, x1, bottom) in a w × h frame, turned clockwise by ``turned`` degrees."""
+    x0, top, x1, bottom = box
+    if turned == 180:
+        return w - x1, h - bottom, w - x0, h - top
+    if turned == 90:  # text ran upward: its left is the page's bottom
+        return h - bottom, x0, h - top, x1
+    if turned == 270:  # text ran downward: its left is the page's top
+        return top, w - x1, bottom, w - x0
+    return box
+
+
+def _upright(chars: list[Char], segments: list[Segment], frame: tuple[float, float, float, float],
+             turned: int) -> tuple[list[Char], list[Segment], float, float]:
+    """Chars and segments in the displayed frame, turned so text reads left to right."""
+    fx, ft, fx1, fb = frame
+    w, h = fx1 - fx, fb - ft
+    new_chars = []
+    for ch in chars:
+        x0, top, x1, bottom = _turn_box((ch.x0 - fx, ch.top - ft, ch.x1 - fx, ch.bottom - ft), w, h, turned)
+        new_chars.append(Char(ch.text, x0, top, x1, bottom, ch.size, upright=True if turned else ch.upright))
+    new_segments = []
+    for sg in segments:
+        x0, top, x1, bottom = _turn_box((sg.x0 - fx, sg.top - ft, sg.x1 - fx, sg.bottom - ft), w, h, turned)
+        orientation = sg.orientation if turned in (0, 180) else ("v" if sg.orientation == "h" else "h")
+        new_segments.append(Segment(orientation, x0, top, x1, bottom))
+    if turned in (90, 270):
+        w, h = h, w
+    return new_chars, new_segments, w, h
+
+
 def pdf_to_pages(path: Path, settings: ExtractSettings | None = None,
                  ocr_pages: frozenset[int] = frozenset()) -> Iterator[Page]:
     """Yield each page of ``path`` as a :class:`Page` of chars and ruling-line segments.
 
-    ``ocr_pages``: pages whose text layer OCR made (their Page says ``ocr``).
+    ``ocr_pages``: pages whose text layer OCR made (their Page says ``ocr``). A page whose
+    content cannot be read is yielded empty and ``damaged``, with the reason in ``problems``:
+    one bad page does not lose the others. Pages are turned upright (``turned``).
     Raises :class:`InputError` for a file that cannot be used and
     :class:`NoTextLayerError` when no page has text but pages carry images (a scan).
     """
@@ -332,38 +497,29 @@ def pdf_to_pages(path: Path, settings: ExtractSettings | None = None,
     try:
         n_text = 0
         n_image_pages = 0
+        damaged: list[str] = []
         pending_blank: list[Page] = []
         for index, raw in enumerate(pdf.pages):
-            try:
-                chars = _chars(raw, settings)
-                chars = _plausible_text(path, index + 1, chars, settings)
-                segments = _segments(raw, settings)
-                if settings.drop_invisible and chars:
-                    seen = len(chars)
-                    chars = visible_chars(path, index + 1, chars, settings, segments)
-                    if len(chars) < seen:
-                        log.info("%s: page %d: %d invisible char(s) dropped", path, index + 1, seen - len(chars))
-                n_images = len(raw.images)
-            except Exception as e:  # a damaged content stream on one page
-                raise InputError(f"{path}: page {index + 1}: cannot be read ({type(e).__name__}: {e})") from e
-            page = Page(number=index + 1, width=float(raw.width), height=float(raw.height),
-                        chars=tuple(chars), segments=tuple(segments), n_images=n_images,
-                        ocr=index + 1 in ocr_pages, source=str(path))
+            page = _read_page(path, raw, index, settings, ocr=index + 1 in ocr_pages)
             raw.close()  # drop pdfplumber's per-page caches: bounded memory on long books
-            if chars:
+            if page.damaged:
+                damaged.extend(page.problems)
+            if page.chars:
                 n_text += 1
                 # pages seen before the first text page are yielded now, in order
                 yield from pending_blank
                 pending_blank = []
                 yield page
             else:
-                if n_images:
+                if page.n_images:
                     n_image_pages += 1
                 if n_text:
                     yield page
                 else:
                     pending_blank.append(page)
         if n_text == 0:
+            if damaged:
+                raise InputError(f"{path}: damaged PDF, no page could be read ({damaged[0]})")
             if n_image_pages:
                 raise NoTextLayerError(
                     f"{path}: no text layer ({n_image_pages} image-only page(s), a scan); "

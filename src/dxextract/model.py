@@ -75,6 +75,12 @@ class Page:
     ocr: bool = False
     #: the PDF the page was read from (strategies that re-read the page need it)
     source: str = ""
+    #: degrees (clockwise) the page was turned so that its text reads left to right, top down
+    turned: int = 0
+    #: what went wrong reading the page (parser errors, pdfminer/pdfium warnings), for the manifest
+    problems: tuple[str, ...] = ()
+    #: the page's content could not be read in full: records from it are probably missing
+    damaged: bool = False
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,8 @@ def ocr_pdf(src: Path, dst: Path | None = None, language: str = "jpn") -> Path:
         # on a busy machine tesseract can pass ocrmypdf's default 180 s; a page it times out
         # on is left without text, silently: allow much longer
         "--tesseract-timeout", "900",
-        str(src), str(dst),
+        # absolute paths: a file named "-x.pdf" must not be read as an option of ocrmypdf
+        os.path.abspath(src), os.path.abspath(dst),
     ]
     # one thread per tesseract: ocrmypdf already runs pages in parallel (its own advice)
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}

@@ -17,11 +17,20 @@ from typing import Any
 import pandas as pd
 
 from . import __version__
-from .emit import check_writable, frame_to_csv, report_to_frames, sha256_file, write_folder
-from .errors import DxextractError, NoTablesError
+from .emit import (
+    check_writable,
+    frame_to_csv,
+    recover_target,
+    report_to_frames,
+    safe_folder_name,
+    sha256_file,
+    target_lock,
+    write_folder,
+)
+from .errors import DxextractError, NoTablesError, OutputError
 from .extract import ExtractSettings, page_count, pdf_to_pages
 from .interpret import Report, tables_to_report, title_lines
-from .model import Table, Warning_
+from .model import Page, Table, Warning_
 from .normalize import check_cid, mixed_script_words
 from .profile import load_profile, schemas_dir
 from .raster import RasterSettings, image_segments, page_is_image_only
@@ -55,11 +64,17 @@ class Outputs:
     warnings: list[Warning_]
 
     @property
+    def records_lost(self) -> list[int]:
+        """Pages whose content could not be read in full: their records are probably missing."""
+        return list(self.manifest.get("pages_damaged", []))
+
+    @property
     def folder_name(self) -> str:
+        """``<lg_code>_<report_fy>``, or the file's stem; always one safe, visible folder name."""
         m = self.manifest
         if m.get("lg_code") or m.get("report_fy"):
-            return f"{m.get('lg_code') or 'unknown'}_{m.get('report_fy') or 'unknown'}"
-        return re.sub(r"[^\w.-]+", "_", Path(m["source"]).stem)
+            return safe_folder_name(f"{m.get('lg_code') or 'unknown'}_{m.get('report_fy') or 'unknown'}")
+        return safe_folder_name(Path(m["source"]).stem)
 
 
 def lg_code_of(texts: list[str]) -> tuple[str, str]:
@@ -124,9 +139,11 @@ def process_pdf(pdf: Path, settings: IngestSettings | None = None,
 def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: ProgressFn | None,
              ocr_pages: set[int]) -> Outputs:
     n_pages = page_count(text_pdf)
+    seen: list[Page] = []
 
     def pages():
         for page in pdf_to_pages(text_pdf, settings.extract, ocr_pages=frozenset(ocr_pages)):
+            seen.append(replace(page, chars=page.chars[:1], segments=()))  # what the manifest needs
             if page.ocr and page_is_image_only(page):
                 # a scan's rules are in the image: read them from it (OCR'd copy: deskewed)
                 segments = image_segments(text_pdf, page.number, settings.raster, chars=page.chars)
@@ -164,7 +181,8 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
         report.warnings.append(Warning_(f"audit skipped after an internal error ({type(e).__name__}: {e}); "
                                         "audit.csv is empty; rerun with --debug"))
     municipality, lg_code = lg_code_of(first_lines)
-    warnings = [w for pt in per_page for w in pt.warnings] + text_warnings + list(report.warnings)
+    warnings = (page_warnings(seen) + [w for pt in per_page for w in pt.warnings] + text_warnings
+                + list(report.warnings))
     if ocr_pages:
         warnings.insert(0, Warning_(f"pages {sorted(ocr_pages)} were read by OCR: every row from them "
                                     "has ocr=true; check figures against the page images"))
@@ -186,10 +204,38 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
                                 "cols": t.n_cols, "caption": t.caption} for t in report.tables},
         "row_counts": {name: len(df) for name, df in frames.items()},
         "warnings": [w.message for w in warnings],
+        **_page_lists(seen),
     }
     failures = _validate(frames, settings.docs_dir) if settings.validate else pd.DataFrame()
     manifest["validation_failures"] = len(failures)
     return Outputs(frames, manifest, report, failures, warnings)
+
+
+def _page_lists(pages: list[Page]) -> dict[str, Any]:
+    """The manifest's lists of pages whose records may be missing or were read turned."""
+    return {"pages_damaged": [p.number for p in pages if p.damaged],
+            "pages_without_text": [p.number for p in pages if not p.chars],
+            "pages_turned": {str(p.number): p.turned for p in pages if p.turned}}
+
+
+def page_warnings(pages: list[Page]) -> list[Warning_]:
+    """What the reader must know about pages whose content may be missing from the records.
+
+    Why: a page whose content stream is corrupted came out empty with exit 0 and no word;
+    every such page now says so, and a page without text among pages with text is named.
+    """
+    out: list[Warning_] = []
+    with_text = any(p.chars for p in pages)
+    for p in pages:
+        out += [Warning_(msg, p.number) for msg in p.problems]
+        if with_text and not p.chars and not p.damaged:
+            what = "an image without a text layer (rerun with --ocr)" if p.n_images else "blank"
+            out.append(Warning_(f"page {p.number}: no text while other pages have text ({what}?); "
+                                "nothing was read from it", p.number))
+        if p.turned:
+            out.append(Warning_(f"page {p.number}: its text was not upright; read turned by {p.turned}°",
+                                p.number))
+    return out
 
 
 def ocr_blank_cells(text_pdf: Path, tables: list[Table], ocr_pages: set[int]) -> list[Table]:
@@ -255,12 +301,36 @@ def outputs_to_files(outputs: Outputs) -> dict[str, bytes]:
     return files
 
 
+def _recover_early(out: Path, on_note: Callable[[str], None] | None) -> None:
+    """An interrupted run's backup of ``out`` comes back before ``out`` is checked."""
+    try:
+        with target_lock(out):
+            notes = recover_target(out)
+    except OSError as e:
+        raise OutputError(f"{out}: cannot recover what an interrupted run left beside it "
+                          f"({e.strerror or e}); check the output folder") from e
+    for note in notes:
+        if on_note:
+            on_note(note)
+
+
 def ingest(pdf: Path, out: Path | None = None, *, base: Path = Path("normalized"), force: bool = False,
-           settings: IngestSettings | None = None, progress: ProgressFn | None = None) -> tuple[Path, Outputs]:
-    """Process ``pdf`` and write its folder (``out``, or ``base/<lg_code>_<report_fy>``)."""
+           settings: IngestSettings | None = None, progress: ProgressFn | None = None,
+           on_note: Callable[[str], None] | None = None,
+           reader: Callable[[Path, IngestSettings | None, ProgressFn | None], Outputs] | None = None,
+           ) -> tuple[Path, Outputs]:
+    """Process ``pdf`` and write its folder (``out``, or ``base/<lg_code>_<report_fy>``).
+
+    ``on_note`` hears what an earlier, interrupted run left behind and how it was recovered;
+    ``reader`` replaces :func:`process_pdf` (the CLI runs it in a worker with a time limit).
+    """
     if out is not None:
+        if out.parent.is_dir():
+            _recover_early(out, on_note)
         check_writable(out, force)  # fail before the work, not after
-    outputs = process_pdf(pdf, settings, progress)
+    outputs = (reader or process_pdf)(pdf, settings, progress)
     target = out if out is not None else base / outputs.folder_name
-    write_folder(target, outputs_to_files(outputs), outputs.manifest, force)
+    for note in write_folder(target, outputs_to_files(outputs), outputs.manifest, force):
+        if on_note:
+            on_note(note)
     return target, outputs
