@@ -93,8 +93,7 @@ def run_one(seed: int, year: str, truth_path: Path, scorer: Path, work: Path, sc
         return row
     style = json.loads(sidecar.read_text(encoding="utf-8"))
     row["scan"] = style.get("scan") is not None
-    row["style"] = {k: style[k] for k in ("rules", "rule_dash", "rule_weight", "rule_rects", "page",
-                                          "landscape", "font_used", "cell_size")}
+    row["style"] = {k: v for k, v in style.items() if k not in ("widths_jitter", "rule_grey")}
     t1 = time.perf_counter()
     out = folder / "out"
     cmd = [sys.executable, "-m", "dxextract", "ingest", str(pdf), "--out", str(out), "--no-validate", "--force"]
@@ -173,6 +172,44 @@ def summarise(year: str, rows: list[dict]) -> tuple[list[str], bool]:
     return lines, ok
 
 
+#: conventions the breakdown groups by: name -> the group a style falls in
+CONVENTIONS = {
+    "rules": lambda st: st["rules"],
+    "rule_dash": lambda st: st["rule_dash"],
+    "rule_weight": lambda st: "hairline <=0.3" if st["rule_weight"] <= 0.3 else "0.4-1.2",
+    "rule_rects": lambda st: "rectangles" if st["rule_rects"] else "strokes",
+    "font": lambda st: st["font_used"],
+    "cell_size": lambda st: "7-8.5" if st["cell_size"] < 9 else ("9-10.5" if st["cell_size"] < 11 else "11-12"),
+    "padding": lambda st: ("big" if max(st["pad_left"], st["pad_right"], st["pad_top"], st["pad_bottom"]) > 8
+                           else "<=8"),
+    "text_align": lambda st: st["text_align"],
+    "header_align": lambda st: st["header_align"],
+    "detail_valign": lambda st: st["detail_valign"],
+    "header_shade": lambda st: "shaded" if st["header_shade"] is not None else "plain",
+    "captions": lambda st: "captions" if st["captions"] else "none",
+    "repeat_header": lambda st: "repeated" if st["repeat_header"] else "once",
+    "table_gap": lambda st: "<10pt" if st["table_gap"] < 10 else ">=10pt",
+    "page": lambda st: st["page"] + ("-land" if st["landscape"] else ""),
+    "detail_landscape": lambda st: "landscape" if st["detail_landscape"] else "same",
+}
+
+
+def by_convention(rows: list[dict]) -> list[str]:
+    """Mean key metrics per value of each sampled convention (all years together)."""
+    keys = ("status", "rows", "text", "lines", "grid_f1", "kpi_f1")
+    lines = ["== by convention (all years): n, share not read (errors), means of " + " ".join(keys) + " =="]
+    for name, group in CONVENTIONS.items():
+        buckets: dict[str, list[dict]] = {}
+        for r in rows:
+            if "style" in r:
+                buckets.setdefault(str(group(r["style"])), []).append(r)
+        for value, rs in sorted(buckets.items()):
+            failed = sum(1 for r in rs if r.get("error")) / len(rs)
+            means = " ".join(f"{sum(r.get(k, 0.0) for r in rs) / len(rs):.3f}" for k in keys)
+            lines.append(f"  {name:<16} {value:<18} n={len(rs):<4} errors={failed:.2f}  {means}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", nargs="+", default=["0-99"], help="seeds: numbers or ranges (0-99, 3,5)")
@@ -182,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scan", action="store_true", help="every seed a scan (--ocr)")
     ap.add_argument("--json", type=Path, help="write every row (seed, year, metrics, style, errors)")
     ap.add_argument("--keep", type=Path, help="keep the PDF, sidecar and output of failing seeds here")
+    ap.add_argument("--by-convention", action="store_true",
+                    help="also print the mean metrics per value of each sampled convention")
     args = ap.parse_args(argv)
 
     found = find_inputs()
@@ -227,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
         lines, good = summarise(y, [r for r in rows if r["year"] == y])
         ok &= good
         print("\n".join(lines))
+    if args.by_convention:
+        print("\n".join(by_convention(rows)))
     print(f"{len(rows)} documents in {time.perf_counter() - t0:.0f} s; bars {'hold' if ok else 'MISSED'}")
     if args.json:
         args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
