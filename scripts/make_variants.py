@@ -27,11 +27,33 @@ scored on them:
             separate paragraphs in others, a landscape section for the detail tables) printed by
             LibreOffice Writer; rows may break across pages, as Word's default allows.
 
+  random    (--random --seed N ...) reportlab platypus in one imaginary producer's conventions,
+            sampled from random.Random(N) by `random_style` (per document, a few per table):
+            cell padding 0-12 pt per side (left != right, top != bottom); 7-12 pt cell text in
+            Mincho or Gothic (CID HeiseiMin-W3 / HeiseiKakuGo-W5, or the TrueType font of
+            find_ttf_font() when present); body text left / centre / justified, short header
+            cells centred, left or spread evenly (均等割付); rule layouts grid | frame (box and
+            header rule) | hrules (every row, broken at merged cells) | header_bottom |
+            booktabs | zebra (shaded bands, no rules), solid / dashed / dotted, hairlines
+            (0.1-0.3 pt) or 0.4-1.2 pt, sometimes drawn as filled thin rectangles; rule colour
+            black or grey per table; column widths of a preset jittered +-15%; table gaps 0-30
+            pt; captions on or off; header rows repeated on continued pages or not; A4 / A3 / B5
+            / Letter, portrait or landscape, detail tables on landscape pages or not; margins
+            10-25 mm. Cells are Paragraphs: wrapping happens inside the cell, typed breaks stay
+            <br/>. With --scan (every seed) or --scan-share F (that share of seeds) the page is
+            rasterised like a scanner by `rasterize_like_a_scanner`: 150-300 dpi, skew +-1.5 deg,
+            grey JPEG quality 50-95, speckles, paper/ink grey, slight blur, page shifted up to
+            4 mm. Writes <id>__random-<N>.pdf and <id>__random-<N>.style.json (the sampled
+            conventions, to read a failing seed). The same seed gives the same bytes.
+            benchmarks/variants.py ingests and scores a range of seeds.
+
 Output: <out>/<id>__<route>.pdf for every truth file and route.
 
     .venv/bin/python scripts/make_variants.py \
         --truth ../shared/corpus/kasama_dx_r5.json --truth ../shared/corpus/kasama_dx_r6.json \
         --out /tmp/variants [--routes platypus hrules writer radicals scan calc docx]
+    .venv/bin/python scripts/make_variants.py --random --seed 0-9 [--scan | --scan-share 0.2] \
+        --truth ../shared/corpus/kasama_dx_r5.json --out /tmp/random
 
 Needs: reportlab (dev extra), pypdfium2 + Pillow (runtime deps); for `writer`
 LibreOffice Writer (Debian: libreoffice-writer-nogui) and Noto Sans CJK (fonts-noto-cjk);
@@ -1347,15 +1369,76 @@ def _spread_class():
     return SpreadText
 
 
-def _random_table_class():
+def _random_table_class(rule_rects: bool, frame_height: float):
+    """A PagedTable class; `rule_rects` is a class attribute so that split parts keep it."""
     from reportlab.lib import colors
 
     base = _paged_table_class()
 
     class RandomTable(base):
-        """A PagedTable that can draw its rules as filled thin rectangles (rule_rects)."""
+        """A PagedTable that splits between rows when it can and may draw its rules as filled
+        thin rectangles.
 
-        rule_rects = False
+        reportlab's split inside a row that lies in a row span moves part of the span's text
+        above the span (over the header row on the page before); splitting between rows first,
+        and inside a row only when no row boundary fits, keeps the page like the truth.
+        """
+
+        #: the frame's height: a table that starts on a fresh page must split there
+        frame_height = 0.0
+
+        def _split_once(self, availWidth, availHeight):
+            in_row = self.splitInRow
+            self.splitInRow = 0
+            try:
+                parts = super().split(availWidth, availHeight)
+            finally:
+                self.splitInRow = in_row
+            if not parts and in_row:
+                parts = super().split(availWidth, availHeight)
+            return parts
+
+        def _cut_span_start(self, first) -> int | None:
+            """The first row of a row span that the split giving `first` (the part on this
+            page) cuts through while its text needs more height than that part gives it."""
+            n = len(first._cellvalues)
+            heights = first._argH if all(isinstance(h, (int, float)) for h in first._argH or [None]) \
+                else self._rowHeights
+            for span in self._spanRanges.values():
+                if not span:
+                    continue
+                sc, sr, ec, er = span
+                if not sr < n <= er:
+                    continue
+                value = self._cellvalues[sr][sc]
+                flowables = [v for v in (value if isinstance(value, (list, tuple)) else [value])
+                             if hasattr(v, "wrap")]
+                if not flowables:
+                    continue
+                style = self._cellStyles[sr][sc]
+                width = sum(self._colWidths[sc:ec + 1]) - style.leftPadding - style.rightPadding
+                need = sum(f.wrap(width, 1e6)[1] for f in flowables) + style.topPadding + style.bottomPadding
+                if need > sum(heights[sr:n]) + 0.5:
+                    return sr
+            return None
+
+        def split(self, availWidth, availHeight):
+            """Split between rows when one fits, inside a row only when none does; never where
+            a row span's text would overflow the part above the cut (reportlab would draw the
+            text over the rows above, e.g. over the header): cut before the span instead, or
+            move the whole table to the next page."""
+            parts = self._split_once(availWidth, availHeight)
+            for _ in range(8):
+                if len(parts) < 2 or not hasattr(parts[0], "_cellvalues"):
+                    return parts
+                start = self._cut_span_start(parts[0])
+                if start is None:
+                    return parts
+                if start <= self.repeatRows:  # nothing but the header would stay on this page
+                    fresh = availHeight >= self.frame_height - 1
+                    return parts if fresh else []
+                parts = self._split_once(availWidth, sum(self._rowHeights[:start]) + 0.01)
+            return parts
 
         def _prepLine(self, weight, color):
             super()._prepLine(weight, color)
@@ -1384,6 +1467,8 @@ def _random_table_class():
                 del canv.line
                 canv.restoreState()
 
+    RandomTable.rule_rects = rule_rects
+    RandomTable.frame_height = frame_height
     return RandomTable
 
 
@@ -1402,7 +1487,8 @@ def _random_widths(table: dict, frame_width: float, rs: RandomStyle, scale: floa
     return widths
 
 
-def _rl_random_table(table: dict, index: int, frame_width: float, rs: RandomStyle, font: str):
+def _rl_random_table(table: dict, index: int, frame_width: float, frame_height: float, rs: RandomStyle,
+                     font: str):
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
     from reportlab.lib.styles import ParagraphStyle
@@ -1505,11 +1591,9 @@ def _rl_random_table(table: dict, index: int, frame_width: float, rs: RandomStyl
     if rs.header_shade is not None and hdr:
         g = rs.header_shade
         cmds.append(("BACKGROUND", (0, 0), (-1, hdr - 1), colors.Color(g, g, g)))
-    t = _random_table_class()(data, colWidths=widths, repeatRows=hdr if (hdr and rs.repeat_header) else 0,
-                              style=TableStyle(cmds), splitInRow=1,
-                              hAlign="RIGHT" if kind == "status_legend" else rs.table_align)
-    t.rule_rects = rs.rule_rects
-    return t
+    cls = _random_table_class(rs.rule_rects, frame_height)
+    return cls(data, colWidths=widths, repeatRows=hdr if (hdr and rs.repeat_header) else 0,
+               style=TableStyle(cmds), splitInRow=1, hAlign="RIGHT" if kind == "status_legend" else rs.table_align)
 
 
 def _cell_para(text: str, style):
@@ -1577,6 +1661,7 @@ def render_random(truth: dict, out: Path, rs: RandomStyle) -> str:
     ])
     story: list = []
     frame_w = {"first": first[0] - ml - mr, "detail": detail[0] - ml - mr}
+    frame_h = {"first": first[1] - mt - mb, "detail": detail[1] - mt - mb}
     current = "first"
     index = {id(t): i for i, t in enumerate(truth.get("tables", []))}
     for b in document_blocks(truth):
@@ -1585,7 +1670,8 @@ def render_random(truth: dict, out: Path, rs: RandomStyle) -> str:
             current = "detail"
         elif b.kind == "table":
             assert b.table is not None
-            story.append(_rl_random_table(b.table, index[id(b.table)], frame_w[current], rs, font))
+            story.append(_rl_random_table(b.table, index[id(b.table)], frame_w[current], frame_h[current], rs,
+                                          font))
             story.append(Spacer(1, rs.table_gap))
         elif b.kind == "caption" and not rs.captions:
             continue
