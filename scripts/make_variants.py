@@ -1369,7 +1369,7 @@ def _spread_class():
     return SpreadText
 
 
-def _random_table_class(rule_rects: bool, frame_height: float):
+def _random_table_class(rule_rects: bool, frame_height: float, careful_split: bool = True):
     """A PagedTable class; `rule_rects` is a class attribute so that split parts keep it."""
     from reportlab.lib import colors
 
@@ -1386,6 +1386,8 @@ def _random_table_class(rule_rects: bool, frame_height: float):
 
         #: the frame's height: a table that starts on a fresh page must split there
         frame_height = 0.0
+        #: split between rows first and around row spans (False: reportlab's own choice)
+        careful_split = True
 
         def _split_once(self, availWidth, availHeight):
             in_row = self.splitInRow
@@ -1394,6 +1396,9 @@ def _random_table_class(rule_rects: bool, frame_height: float):
                 parts = super().split(availWidth, availHeight)
             finally:
                 self.splitInRow = in_row
+            for p in parts:  # the parts inherit the setting: give them back the in-row split
+                if hasattr(p, "splitInRow"):
+                    p.splitInRow = in_row
             if not parts and in_row:
                 parts = super().split(availWidth, availHeight)
             return parts
@@ -1404,7 +1409,7 @@ def _random_table_class(rule_rects: bool, frame_height: float):
             n = len(first._cellvalues)
             heights = first._argH if all(isinstance(h, (int, float)) for h in first._argH or [None]) \
                 else self._rowHeights
-            for span in self._spanRanges.values():
+            for span in (getattr(self, "_spanRanges", None) or {}).values():
                 if not span:
                     continue
                 sc, sr, ec, er = span
@@ -1427,6 +1432,8 @@ def _random_table_class(rule_rects: bool, frame_height: float):
             a row span's text would overflow the part above the cut (reportlab would draw the
             text over the rows above, e.g. over the header): cut before the span instead, or
             move the whole table to the next page."""
+            if not self.careful_split:
+                return super().split(availWidth, availHeight)
             parts = self._split_once(availWidth, availHeight)
             for _ in range(8):
                 if len(parts) < 2 or not hasattr(parts[0], "_cellvalues"):
@@ -1434,10 +1441,14 @@ def _random_table_class(rule_rects: bool, frame_height: float):
                 start = self._cut_span_start(parts[0])
                 if start is None:
                     return parts
-                if start <= self.repeatRows:  # nothing but the header would stay on this page
-                    fresh = availHeight >= self.frame_height - 1
-                    return parts if fresh else []
-                parts = self._split_once(availWidth, sum(self._rowHeights[:start]) + 0.01)
+                earlier = []
+                if start > self.repeatRows:  # more than the header stays on this page
+                    earlier = self._split_once(availWidth, sum(self._rowHeights[:start]) + 0.01)
+                if len(earlier) >= 2:
+                    parts = earlier
+                    continue
+                # no earlier cut: the table goes to the next page, unless it already starts one
+                return parts if availHeight >= self.frame_height - 1 else []
             return parts
 
         def _prepLine(self, weight, color):
@@ -1469,6 +1480,7 @@ def _random_table_class(rule_rects: bool, frame_height: float):
 
     RandomTable.rule_rects = rule_rects
     RandomTable.frame_height = frame_height
+    RandomTable.careful_split = careful_split
     return RandomTable
 
 
@@ -1488,7 +1500,7 @@ def _random_widths(table: dict, frame_width: float, rs: RandomStyle, scale: floa
 
 
 def _rl_random_table(table: dict, index: int, frame_width: float, frame_height: float, rs: RandomStyle,
-                     font: str):
+                     font: str, careful_split: bool = True):
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
     from reportlab.lib.styles import ParagraphStyle
@@ -1591,7 +1603,7 @@ def _rl_random_table(table: dict, index: int, frame_width: float, frame_height: 
     if rs.header_shade is not None and hdr:
         g = rs.header_shade
         cmds.append(("BACKGROUND", (0, 0), (-1, hdr - 1), colors.Color(g, g, g)))
-    cls = _random_table_class(rs.rule_rects, frame_height)
+    cls = _random_table_class(rs.rule_rects, frame_height, careful_split)
     return cls(data, colWidths=widths, repeatRows=hdr if (hdr and rs.repeat_header) else 0,
                style=TableStyle(cmds), splitInRow=1, hAlign="RIGHT" if kind == "status_legend" else rs.table_align)
 
@@ -1603,8 +1615,22 @@ def _cell_para(text: str, style):
     return Paragraph(xml_escape(text).replace("\n", "<br/>"), style)
 
 
-def render_random(truth: dict, out: Path, rs: RandomStyle) -> str:
-    """The truth drawn with reportlab platypus in the conventions `rs` samples; the font used."""
+def render_random(truth: dict, out: Path, rs: RandomStyle) -> tuple[str, str]:
+    """The truth drawn with reportlab platypus in the conventions `rs` samples.
+
+    Returns (font used, split mode): tables split between rows and around row spans
+    ("careful"); when reportlab then finds no way to lay a continuation out (LayoutError), the
+    document is drawn again with reportlab's own split points ("reportlab").
+    """
+    from reportlab.platypus.doctemplate import LayoutError
+
+    try:
+        return _render_random(truth, out, rs, careful_split=True), "careful"
+    except LayoutError:
+        return _render_random(truth, out, rs, careful_split=False), "reportlab"
+
+
+def _render_random(truth: dict, out: Path, rs: RandomStyle, *, careful_split: bool) -> str:
     from reportlab.lib.enums import TA_CENTER, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import (
@@ -1671,7 +1697,7 @@ def render_random(truth: dict, out: Path, rs: RandomStyle) -> str:
         elif b.kind == "table":
             assert b.table is not None
             story.append(_rl_random_table(b.table, index[id(b.table)], frame_w[current], frame_h[current], rs,
-                                          font))
+                                          font, careful_split))
             story.append(Spacer(1, rs.table_gap))
         elif b.kind == "caption" and not rs.captions:
             continue
@@ -1740,10 +1766,10 @@ def route_random(truth: dict, out: Path, seed: int, *, scan_share: float = 0.0, 
     if rs.scan is not None:
         with tempfile.TemporaryDirectory(prefix="dxvar_random_") as td:
             src = Path(td) / "source.pdf"
-            record["font_used"] = render_random(truth, src, rs)
+            record["font_used"], record["split_mode"] = render_random(truth, src, rs)
             rasterize_like_a_scanner(src, out, rs.scan, seed)
     else:
-        record["font_used"] = render_random(truth, out, rs)
+        record["font_used"], record["split_mode"] = render_random(truth, out, rs)
     sidecar = out.with_suffix(".style.json")
     sidecar.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return sidecar
