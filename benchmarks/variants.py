@@ -189,19 +189,28 @@ CONVENTIONS = {
     "captions": lambda st: "captions" if st["captions"] else "none",
     "repeat_header": lambda st: "repeated" if st["repeat_header"] else "once",
     "table_gap": lambda st: "<10pt" if st["table_gap"] < 10 else ">=10pt",
+    "page_label": lambda st: st["page_label"].replace("{n}", "n"),
+    "bottom_margin": lambda st: "<=17mm" if st["margins_mm"][3] <= 17 else ">17mm",
     "page": lambda st: st["page"] + ("-land" if st["landscape"] else ""),
     "detail_landscape": lambda st: "landscape" if st["detail_landscape"] else "same",
 }
 
 
-def by_convention(rows: list[dict]) -> list[str]:
-    """Mean key metrics per value of each sampled convention (all years together)."""
+def by_convention(rows: list[dict], only_rules: str | None = None) -> list[str]:
+    """Mean key metrics per value of each sampled convention (all years together).
+
+    The rule layout dominates everything else; `only_rules` restricts the rows to one layout
+    so that the other conventions can be read without it."""
     keys = ("status", "rows", "text", "lines", "grid_f1", "kpi_f1")
-    lines = ["== by convention (all years): n, share not read (errors), means of " + " ".join(keys) + " =="]
+    where = f"rules={only_rules}" if only_rules else "all layouts"
+    lines = [f"== by convention ({where}, all years): n, share not read (errors), means of "
+             + " ".join(keys) + " =="]
     for name, group in CONVENTIONS.items():
+        if only_rules and name == "rules":
+            continue
         buckets: dict[str, list[dict]] = {}
         for r in rows:
-            if "style" in r:
+            if "style" in r and (only_rules is None or r["style"]["rules"] == only_rules):
                 buckets.setdefault(str(group(r["style"])), []).append(r)
         for value, rs in sorted(buckets.items()):
             failed = sum(1 for r in rs if r.get("error")) / len(rs)
@@ -220,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write every row (seed, year, metrics, style, errors)")
     ap.add_argument("--keep", type=Path, help="keep the PDF, sidecar and output of failing seeds here")
     ap.add_argument("--by-convention", action="store_true",
-                    help="also print the mean metrics per value of each sampled convention")
+                    help="also print the mean metrics per value of each sampled convention (all layouts, "
+                         "then within the grid and the hrules layouts)")
     args = ap.parse_args(argv)
 
     found = find_inputs()
@@ -268,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(lines))
     if args.by_convention:
         print("\n".join(by_convention(rows)))
+        for layout in ("grid", "hrules"):
+            if any(r.get("style", {}).get("rules") == layout for r in rows):
+                print("\n".join(by_convention(rows, layout)))
     print(f"{len(rows)} documents in {time.perf_counter() - t0:.0f} s; bars {'hold' if ok else 'MISSED'}")
     if args.json:
         args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
