@@ -27,11 +27,33 @@ scored on them:
             separate paragraphs in others, a landscape section for the detail tables) printed by
             LibreOffice Writer; rows may break across pages, as Word's default allows.
 
+  random    (--random --seed N ...) reportlab platypus in one imaginary producer's conventions,
+            sampled from random.Random(N) by `random_style` (per document, a few per table):
+            cell padding 0-12 pt per side (left != right, top != bottom); 7-12 pt cell text in
+            Mincho or Gothic (CID HeiseiMin-W3 / HeiseiKakuGo-W5, or the TrueType font of
+            find_ttf_font() when present); body text left / centre / justified, short header
+            cells centred, left or spread evenly (均等割付); rule layouts grid | frame (box and
+            header rule) | hrules (every row, broken at merged cells) | header_bottom |
+            booktabs | zebra (shaded bands, no rules), solid / dashed / dotted, hairlines
+            (0.1-0.3 pt) or 0.4-1.2 pt, sometimes drawn as filled thin rectangles; rule colour
+            black or grey per table; column widths of a preset jittered +-15%; table gaps 0-30
+            pt; captions on or off; header rows repeated on continued pages or not; A4 / A3 / B5
+            / Letter, portrait or landscape, detail tables on landscape pages or not; margins
+            10-25 mm. Cells are Paragraphs: wrapping happens inside the cell, typed breaks stay
+            <br/>. With --scan (every seed) or --scan-share F (that share of seeds) the page is
+            rasterised like a scanner by `rasterize_like_a_scanner`: 150-300 dpi, skew +-1.5 deg,
+            grey JPEG quality 50-95, speckles, paper/ink grey, slight blur, page shifted up to
+            4 mm. Writes <id>__random-<N>.pdf and <id>__random-<N>.style.json (the sampled
+            conventions, to read a failing seed). The same seed gives the same bytes.
+            benchmarks/variants.py ingests and scores a range of seeds.
+
 Output: <out>/<id>__<route>.pdf for every truth file and route.
 
     .venv/bin/python scripts/make_variants.py \
         --truth ../shared/corpus/kasama_dx_r5.json --truth ../shared/corpus/kasama_dx_r6.json \
         --out /tmp/variants [--routes platypus hrules writer radicals scan calc docx]
+    .venv/bin/python scripts/make_variants.py --random --seed 0-9 [--scan | --scan-share 0.2] \
+        --truth ../shared/corpus/kasama_dx_r5.json --out /tmp/random
 
 Needs: reportlab (dev extra), pypdfium2 + Pillow (runtime deps); for `writer`
 LibreOffice Writer (Debian: libreoffice-writer-nogui) and Noto Sans CJK (fonts-noto-cjk);
@@ -1172,6 +1194,592 @@ def route_scan(truth: dict, out: Path, source: Path | None = None, dpi: int = 20
 
 
 # --------------------------------------------------------------------------------------
+# random route: one producer's conventions sampled per seed
+# --------------------------------------------------------------------------------------
+
+MM = 72 / 25.4
+#: page sizes in points, portrait
+PAGE_SIZES = {
+    "A4": (210 * MM, 297 * MM),
+    "A3": (297 * MM, 420 * MM),
+    "B5": JIS_B5,
+    "Letter": (612.0, 792.0),
+}
+#: rule layouts a producer may use for its tables
+RULE_LAYOUTS = ("grid", "frame", "hrules", "header_bottom", "booktabs", "zebra")
+RULE_DASHES = ("solid", "dashed", "dotted")
+FONT_CHOICES = ("mincho-cid", "gothic-cid", "gothic-ttf")
+CID_FONTS = {"mincho-cid": "HeiseiMin-W3", "gothic-cid": "HeiseiKakuGo-W5"}
+#: how many per-table draws are recorded (more than any truth has tables)
+PER_TABLE = 16
+
+
+@dataclass
+class RandomStyle:
+    """The conventions of one imaginary producer; every field is JSON-serialisable.
+
+    Sampled per document by `random_style(seed)`; the per-table lists are indexed by the
+    table's position in the truth (tables beyond the list reuse it cyclically).
+    """
+
+    seed: int
+    font: str  # one of FONT_CHOICES ("gothic-ttf" falls back to gothic-cid without a TTF)
+    cell_size: float  # 7..12 pt
+    body_size: float  # 9..12 pt
+    leading: float  # line height / font size
+    pad_left: float  # 0..12 pt each, left != right, top != bottom
+    pad_right: float
+    pad_top: float
+    pad_bottom: float
+    text_align: str  # body cells: left | centre | justify
+    header_align: str  # header cells: centre | left | distributed (均等割付 when short)
+    mark_align: str  # status marks and KPI values: centre | left
+    detail_valign: str  # TOP | MIDDLE
+    rules: str  # one of RULE_LAYOUTS
+    rule_dash: str  # one of RULE_DASHES
+    rule_weight: float  # pt; hairlines are 0.1..0.3
+    rule_rects: bool  # rules drawn as filled thin rectangles instead of strokes
+    header_shade: float | None  # grey level of header cells, or None
+    zebra_grey: float  # the shaded band's grey level (only with rules == "zebra")
+    table_gap: float  # 0..30 pt after each table
+    captions: bool
+    repeat_header: bool
+    page: str  # key of PAGE_SIZES
+    landscape: bool  # orientation of the running pages
+    detail_landscape: bool  # detail tables on landscape pages
+    margins_mm: list[float]  # left, right, top, bottom
+    table_align: str  # CENTER | LEFT
+    legend_scale: float  # legend width / frame width
+    widths_base: str  # column-width preset of column_fractions
+    widths_jitter: list[float]  # per column factor (renormalised)
+    page_label: str  # "- {n} -" | "{n}" | "p. {n}" | "（{n}）"
+    rule_grey: list[float] = field(default_factory=list)  # per table: 0 = black, else grey
+    scan: dict | None = None  # scan conventions when this seed is a scan
+
+
+def random_style(seed: int, *, scan_share: float = 0.0, scan: bool = False) -> RandomStyle:
+    """Sample one producer's conventions from wide ranges, deterministically from `seed`.
+
+    The order of draws is fixed, and the scan parameters are drawn for every seed: the
+    non-scan fields of a seed do not depend on `scan_share` / `scan`.
+    """
+    import random
+
+    rng = random.Random(seed)
+
+    def pad_pair() -> tuple[float, float]:
+        a = round(rng.uniform(0, 12), 1)
+        b = round(rng.uniform(0, 12), 1)
+        while abs(a - b) < 0.5:
+            b = round(rng.uniform(0, 12), 1)
+        return a, b
+
+    font = rng.choice(FONT_CHOICES)
+    cell_size = rng.choice([7, 7.5, 8, 8.5, 9, 9.5, 10, 10.5, 11, 11.5, 12])
+    body_size = rng.choice([9, 9.5, 10, 10.5, 11, 12])
+    leading = round(rng.uniform(1.15, 1.6), 2)
+    pad_left, pad_right = pad_pair()
+    pad_top, pad_bottom = pad_pair()
+    text_align = rng.choice(["left", "left", "justify", "justify", "centre"])
+    header_align = rng.choice(["centre", "centre", "left", "distributed"])
+    mark_align = rng.choice(["centre", "centre", "centre", "left"])
+    detail_valign = rng.choice(["TOP", "MIDDLE"])
+    rules = rng.choice(RULE_LAYOUTS)
+    rule_dash = rng.choice(["solid", "solid", "dashed", "dotted"])
+    hairline = rng.random() < 0.3
+    rule_weight = round(rng.uniform(0.1, 0.3) if hairline else rng.uniform(0.4, 1.2), 2)
+    rule_rects = rng.random() < 0.25
+    header_shade = round(rng.uniform(0.75, 0.95), 2) if rng.random() < 0.5 else None
+    zebra_grey = round(rng.uniform(0.82, 0.95), 2)
+    table_gap = round(rng.uniform(0, 30), 1)
+    captions = rng.random() < 0.7
+    repeat_header = rng.random() < 0.6
+    page = rng.choice(list(PAGE_SIZES))
+    landscape = rng.random() < 0.3
+    detail_landscape = rng.random() < 0.5
+    margins_mm = [round(rng.uniform(10, 25), 1) for _ in range(4)]
+    table_align = rng.choice(["CENTER", "CENTER", "LEFT"])
+    legend_scale = round(rng.uniform(0.4, 1.0), 2)
+    widths_base = rng.choice(["platypus", "hrules", "writer"])
+    widths_jitter = [round(rng.uniform(0.85, 1.15), 3) for _ in range(8)]
+    page_label = rng.choice(["- {n} -", "{n}", "p. {n}", "（{n}）"])
+    rule_grey = [0.0 if rng.random() < 0.6 else round(rng.uniform(0.3, 0.6), 2) for _ in range(PER_TABLE)]
+    scan_params = {
+        "dpi": rng.choice([150, 200, 240, 300]),
+        "skew": round(rng.uniform(-1.5, 1.5), 2),
+        "quality": rng.randint(50, 95),
+        "speckles": rng.randint(50, 1500),
+        "shift_mm": [round(rng.uniform(-4, 4), 1), round(rng.uniform(-4, 4), 1)],
+        "paper": rng.randint(225, 252),
+        "ink": rng.randint(0, 50),
+        "blur": round(rng.uniform(0, 0.8), 2),
+    }
+    is_scan = scan or rng.random() < scan_share
+    return RandomStyle(
+        seed=seed, font=font, cell_size=cell_size, body_size=body_size, leading=leading,
+        pad_left=pad_left, pad_right=pad_right, pad_top=pad_top, pad_bottom=pad_bottom,
+        text_align=text_align, header_align=header_align, mark_align=mark_align,
+        detail_valign=detail_valign, rules=rules, rule_dash=rule_dash, rule_weight=rule_weight,
+        rule_rects=rule_rects, header_shade=header_shade, zebra_grey=zebra_grey, table_gap=table_gap,
+        captions=captions, repeat_header=repeat_header, page=page, landscape=landscape,
+        detail_landscape=detail_landscape, margins_mm=margins_mm, table_align=table_align,
+        legend_scale=legend_scale, widths_base=widths_base, widths_jitter=widths_jitter,
+        page_label=page_label, rule_grey=rule_grey, scan=scan_params if is_scan else None,
+    )
+
+
+def _random_font(rs: RandomStyle) -> str:
+    """Register the sampled font; "gothic-ttf" without a TrueType font falls back to the CID one."""
+    if rs.font == "gothic-ttf":
+        name = _register_plain_ttf()
+        if name:
+            return name
+        return _register_cid(CID_FONTS["gothic-cid"])
+    return _register_cid(CID_FONTS[rs.font])
+
+
+def _spread_class():
+    from reportlab.platypus import Flowable
+
+    class SpreadText(Flowable):
+        """One short line spread evenly over the cell's width (均等割付)."""
+
+        def __init__(self, text: str, font: str, size: float, leading: float):
+            super().__init__()
+            self.text, self.font, self.size, self.leading = text, font, size, leading
+            self.width = 0.0
+
+        def wrap(self, availWidth, availHeight):
+            self.width = availWidth
+            return availWidth, self.leading
+
+        def draw(self):
+            from reportlab.pdfbase.pdfmetrics import stringWidth
+
+            chars = list(self.text)
+            widths = [stringWidth(ch, self.font, self.size) for ch in chars]
+            gap = (self.width - sum(widths)) / (len(chars) - 1) if len(chars) > 1 else 0.0
+            x = 0.0 if len(chars) > 1 else (self.width - sum(widths)) / 2
+            y = (self.leading - self.size) / 2 + self.size * 0.12
+            self.canv.setFont(self.font, self.size)
+            for ch, w in zip(chars, widths, strict=True):
+                self.canv.drawString(x, y, ch)
+                x += w + gap
+
+    return SpreadText
+
+
+def _random_table_class(rule_rects: bool, frame_height: float, careful_split: bool = True):
+    """A PagedTable class; `rule_rects` is a class attribute so that split parts keep it."""
+    from reportlab.lib import colors
+
+    base = _paged_table_class()
+
+    class RandomTable(base):
+        """A PagedTable that splits between rows when it can and may draw its rules as filled
+        thin rectangles.
+
+        reportlab's split inside a row that lies in a row span moves part of the span's text
+        above the span (over the header row on the page before); splitting between rows first,
+        and inside a row only when no row boundary fits, keeps the page like the truth.
+        """
+
+        #: the frame's height: a table that starts on a fresh page must split there
+        frame_height = 0.0
+        #: split between rows first and around row spans (False: reportlab's own choice)
+        careful_split = True
+
+        def _split_once(self, availWidth, availHeight):
+            in_row = self.splitInRow
+            self.splitInRow = 0
+            try:
+                parts = super().split(availWidth, availHeight)
+            finally:
+                self.splitInRow = in_row
+            for p in parts:  # the parts inherit the setting: give them back the in-row split
+                if hasattr(p, "splitInRow"):
+                    p.splitInRow = in_row
+            if not parts and in_row:
+                parts = super().split(availWidth, availHeight)
+            return parts
+
+        def _cut_span_start(self, first) -> int | None:
+            """The first row of a row span that the split giving `first` (the part on this
+            page) cuts through while its text needs more height than that part gives it."""
+            n = len(first._cellvalues)
+            heights = first._argH if all(isinstance(h, (int, float)) for h in first._argH or [None]) \
+                else self._rowHeights
+            for span in (getattr(self, "_spanRanges", None) or {}).values():
+                if not span:
+                    continue
+                sc, sr, ec, er = span
+                if not sr < n <= er:
+                    continue
+                value = self._cellvalues[sr][sc]
+                flowables = [v for v in (value if isinstance(value, (list, tuple)) else [value])
+                             if hasattr(v, "wrap")]
+                if not flowables:
+                    continue
+                style = self._cellStyles[sr][sc]
+                width = sum(self._colWidths[sc:ec + 1]) - style.leftPadding - style.rightPadding
+                need = sum(f.wrap(width, 1e6)[1] for f in flowables) + style.topPadding + style.bottomPadding
+                if need > sum(heights[sr:n]) + 0.5:
+                    return sr
+            return None
+
+        def split(self, availWidth, availHeight):
+            """Split between rows when one fits, inside a row only when none does; never where
+            a row span's text would overflow the part above the cut (reportlab would draw the
+            text over the rows above, e.g. over the header): cut before the span instead, or
+            move the whole table to the next page."""
+            if not self.careful_split:
+                return super().split(availWidth, availHeight)
+            parts = self._split_once(availWidth, availHeight)
+            for _ in range(8):
+                if len(parts) < 2 or not hasattr(parts[0], "_cellvalues"):
+                    return parts
+                start = self._cut_span_start(parts[0])
+                if start is None:
+                    return parts
+                earlier = []
+                if start > self.repeatRows:  # more than the header stays on this page
+                    earlier = self._split_once(availWidth, sum(self._rowHeights[:start]) + 0.01)
+                if len(earlier) >= 2:
+                    parts = earlier
+                    continue
+                # no earlier cut: the table goes to the next page, unless it already starts one
+                return parts if availHeight >= self.frame_height - 1 else []
+            return parts
+
+        def _prepLine(self, weight, color):
+            super()._prepLine(weight, color)
+            self._rect_weight = weight
+            self._rect_color = color or colors.black
+
+        def _drawLines(self):
+            if not self.rule_rects:
+                return super()._drawLines()
+            canv = self.canv
+            table = self
+
+            def rect_line(x0, y0, x1, y1):
+                w = getattr(table, "_rect_weight", 0.5) or 0.5
+                canv.setFillColor(getattr(table, "_rect_color", colors.black))
+                if y0 == y1:
+                    canv.rect(min(x0, x1), y0 - w / 2, abs(x1 - x0), w, stroke=0, fill=1)
+                else:
+                    canv.rect(x0 - w / 2, min(y0, y1), w, abs(y1 - y0), stroke=0, fill=1)
+
+            canv.saveState()
+            canv.line = rect_line
+            try:
+                super()._drawLines()
+            finally:
+                del canv.line
+                canv.restoreState()
+
+    RandomTable.rule_rects = rule_rects
+    RandomTable.frame_height = frame_height
+    RandomTable.careful_split = careful_split
+    return RandomTable
+
+
+def _random_widths(table: dict, frame_width: float, rs: RandomStyle, scale: float) -> list[float]:
+    """Column widths: a preset jittered per document, every column wide enough for two glyphs."""
+    frac = column_fractions(table, rs.widths_base)
+    frac = [f * rs.widths_jitter[i % len(rs.widths_jitter)] for i, f in enumerate(frac)]
+    total = sum(frac)
+    widths = [f / total * frame_width * scale for f in frac]
+    need = rs.pad_left + rs.pad_right + 2.2 * rs.cell_size
+    for i, w in enumerate(widths):
+        if w < need:  # a producer widens a column until a mark fits, at the widest one's cost
+            j = max(range(len(widths)), key=lambda k: widths[k])
+            widths[j] -= need - w
+            widths[i] = need
+    return widths
+
+
+def _rl_random_table(table: dict, index: int, frame_width: float, frame_height: float, rs: RandomStyle,
+                     font: str, careful_split: bool = True):
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import TableStyle
+
+    grid, spans = grid_of(table)
+    n_rows, n_cols = table["n_rows"], table["n_cols"]
+    kind = table.get("kind", "")
+    marks = center_columns(table)
+    hdr = table.get("header_rows", 0)
+    scale = rs.legend_scale if kind == "status_legend" else 1.0
+    widths = _random_widths(table, frame_width, rs, scale)
+    size, lead = rs.cell_size, rs.cell_size * rs.leading
+    align = {"left": TA_LEFT, "centre": TA_CENTER, "justify": TA_JUSTIFY}
+    base = ParagraphStyle(f"rc{rs.seed}", fontName=font, fontSize=size, leading=lead, wordWrap="CJK")
+    body = ParagraphStyle(f"rcb{rs.seed}", parent=base, alignment=align[rs.text_align])
+    mark = ParagraphStyle(f"rcm{rs.seed}", parent=base, alignment=align[rs.mark_align])
+    head = ParagraphStyle(f"rch{rs.seed}", parent=base,
+                          alignment=TA_LEFT if rs.header_align == "left" else TA_CENTER)
+    spread = _spread_class()
+    span_width = {(r0, c0): sum(widths[c0:c1 + 1]) for (c0, r0, c1, r1) in spans}
+    data = []
+    for r in range(n_rows):
+        row = []
+        for c in range(n_cols):
+            text = grid[r][c]
+            if not text:
+                row.append("")
+                continue
+            if r < hdr:
+                inner = span_width.get((r, c), widths[c]) - rs.pad_left - rs.pad_right
+                if (rs.header_align == "distributed" and "\n" not in text and len(text) <= 8
+                        and stringWidth(text, font, size) <= inner):
+                    row.append(spread(text, font, size, lead))
+                    continue
+                row.append(_cell_para(text, head))
+            else:
+                row.append(_cell_para(text, mark if c in marks else body))
+        data.append(row)
+    grey = rs.rule_grey[index % len(rs.rule_grey)]
+    colour = colors.Color(grey, grey, grey) if grey else colors.black
+    dash = {"solid": None, "dashed": (3, 2), "dotted": (0.6, 1.2)}[rs.rule_dash]
+    w = rs.rule_weight
+    cmds: list[tuple] = [
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE" if kind != "detail" else rs.detail_valign),
+        ("LEFTPADDING", (0, 0), (-1, -1), rs.pad_left),
+        ("RIGHTPADDING", (0, 0), (-1, -1), rs.pad_right),
+        ("TOPPADDING", (0, 0), (-1, -1), rs.pad_top),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), rs.pad_bottom),
+    ]
+    if hdr:
+        cmds.append(("VALIGN", (0, 0), (-1, hdr - 1), "MIDDLE"))
+    for (c0, r0, c1, r1) in spans:
+        cmds.append(("SPAN", (c0, r0), (c1, r1)))
+
+    def line(op, start, stop, weight):
+        cmds.append((op, start, stop, weight, colour, None, dash))
+
+    def row_rules(weight_of):
+        """A rule above every row, interrupted where it would cross a merged cell."""
+        for r in range(1, n_rows):
+            run_start = None
+            for c in range(n_cols + 1):
+                open_ = c < n_cols and not _covered_boundary(spans, r, c)
+                if open_ and run_start is None:
+                    run_start = c
+                elif not open_ and run_start is not None:
+                    line("LINEABOVE", (run_start, r), (c - 1, r), weight_of(r))
+                    run_start = None
+
+    last = n_rows - 1
+    if rs.rules == "grid":
+        line("GRID", (0, 0), (-1, -1), w)
+    elif rs.rules == "frame":
+        line("BOX", (0, 0), (-1, -1), w)
+        if hdr:
+            line("LINEBELOW", (0, hdr - 1), (-1, hdr - 1), w)
+    elif rs.rules == "hrules":
+        line("LINEABOVE", (0, 0), (-1, 0), w)
+        line("LINEBELOW", (0, last), (-1, last), w)
+        row_rules(lambda r: w)
+    elif rs.rules == "header_bottom":
+        if hdr:
+            line("LINEBELOW", (0, hdr - 1), (-1, hdr - 1), w)
+        line("LINEBELOW", (0, last), (-1, last), w)
+    elif rs.rules == "booktabs":
+        thick = max(w * 2.2, 0.8)
+        line("LINEABOVE", (0, 0), (-1, 0), thick)
+        line("LINEBELOW", (0, last), (-1, last), thick)
+        if hdr:
+            line("LINEBELOW", (0, hdr - 1), (-1, hdr - 1), w)
+    elif rs.rules == "zebra":
+        band = colors.Color(rs.zebra_grey, rs.zebra_grey, rs.zebra_grey)
+        cmds.append(("ROWBACKGROUNDS", (0, hdr), (-1, -1), [colors.white, band]))
+        for (c0, r0, c1, r1) in spans:  # a merged cell takes its first row's fill
+            if r1 > r0 and r0 >= hdr:
+                fill = colors.white if (r0 - hdr) % 2 == 0 else band
+                cmds.append(("BACKGROUND", (c0, r0), (c1, r1), fill))
+    if rs.header_shade is not None and hdr:
+        g = rs.header_shade
+        cmds.append(("BACKGROUND", (0, 0), (-1, hdr - 1), colors.Color(g, g, g)))
+    cls = _random_table_class(rs.rule_rects, frame_height, careful_split)
+    return cls(data, colWidths=widths, repeatRows=hdr if (hdr and rs.repeat_header) else 0,
+               style=TableStyle(cmds), splitInRow=1, hAlign="RIGHT" if kind == "status_legend" else rs.table_align)
+
+
+def _cell_para(text: str, style):
+    """A cell Paragraph: wrapping inside the cell, typed breaks kept as breaks."""
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(xml_escape(text).replace("\n", "<br/>"), style)
+
+
+def render_random(truth: dict, out: Path, rs: RandomStyle) -> tuple[str, str]:
+    """The truth drawn with reportlab platypus in the conventions `rs` samples.
+
+    Returns (font used, split mode): tables split between rows and around row spans
+    ("careful"); when reportlab then finds no way to lay a continuation out (LayoutError), the
+    document is drawn again with reportlab's own split points ("reportlab").
+    """
+    from reportlab.platypus.doctemplate import LayoutError
+
+    try:
+        return _render_random(truth, out, rs, careful_split=True), "careful"
+    except LayoutError:
+        return _render_random(truth, out, rs, careful_split=False), "reportlab"
+
+
+def _render_random(truth: dict, out: Path, rs: RandomStyle, *, careful_split: bool) -> str:
+    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import (
+        BaseDocTemplate,
+        Frame,
+        NextPageTemplate,
+        PageBreak,
+        PageTemplate,
+        Paragraph,
+        Spacer,
+    )
+
+    font = _random_font(rs)
+    if rs.scan is not None and font.startswith("Heisei") and rs.font == "gothic-cid":
+        font = _register_plain_ttf() or font  # a printed page shows the font's own glyphs
+    w, h = PAGE_SIZES[rs.page]
+    portrait = (w, h)
+    land = (h, w)
+    first = land if rs.landscape else portrait
+    detail = land if rs.detail_landscape else first
+    ml, mr, mt, mb = (m * MM for m in rs.margins_mm)
+    bs = rs.body_size
+    base = ParagraphStyle(f"rb{rs.seed}", fontName=font, fontSize=bs, leading=bs * 1.45, wordWrap="CJK")
+    styles = {
+        "title": ParagraphStyle("t", parent=base, fontSize=bs + 4, leading=(bs + 4) * 1.4,
+                                alignment=TA_CENTER, spaceAfter=6),
+        "right": ParagraphStyle("r", parent=base, alignment=TA_RIGHT, spaceAfter=8),
+        "heading": ParagraphStyle("h", parent=base, fontSize=bs + 1.5, leading=(bs + 1.5) * 1.5,
+                                  spaceBefore=8, spaceAfter=3, keepWithNext=1),
+        "para": ParagraphStyle("p", parent=base, firstLineIndent=bs, leftIndent=8, spaceAfter=4),
+        "caption": ParagraphStyle("c", parent=base, fontSize=bs + 0.5, leading=(bs + 0.5) * 1.5,
+                                  spaceBefore=6, spaceAfter=3, keepWithNext=1),
+    }
+
+    def footer(canvas, doc):
+        canvas.saveState()
+        canvas.setFont(font, 8.5)
+        canvas.drawCentredString(canvas._pagesize[0] / 2, mb / 2, rs.page_label.format(n=doc.page))
+        canvas.restoreState()
+
+    def frame(size, ident):
+        return Frame(ml, mb, size[0] - ml - mr, size[1] - mt - mb, id=ident,
+                     leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+
+    doc = BaseDocTemplate(
+        str(out), pagesize=first, leftMargin=ml, rightMargin=mr, topMargin=mt, bottomMargin=mb,
+        title=truth["title"], author=f"{truth.get('municipality', '')}",
+        subject=f"dxextract variant random-{rs.seed}", creator=f"dxextract make_variants (random-{rs.seed})",
+        invariant=1,
+    )
+    doc.addPageTemplates([
+        PageTemplate(id="first", frames=[frame(first, "f")], pagesize=first, onPage=footer),
+        PageTemplate(id="detail", frames=[frame(detail, "d")], pagesize=detail, onPage=footer),
+    ])
+    story: list = []
+    frame_w = {"first": first[0] - ml - mr, "detail": detail[0] - ml - mr}
+    frame_h = {"first": first[1] - mt - mb, "detail": detail[1] - mt - mb}
+    current = "first"
+    index = {id(t): i for i, t in enumerate(truth.get("tables", []))}
+    for b in document_blocks(truth):
+        if b.kind == "landscape":  # the detail tables start a new page, in their orientation
+            story += [NextPageTemplate("detail"), PageBreak()]
+            current = "detail"
+        elif b.kind == "table":
+            assert b.table is not None
+            story.append(_rl_random_table(b.table, index[id(b.table)], frame_w[current], frame_h[current], rs,
+                                          font, careful_split))
+            story.append(Spacer(1, rs.table_gap))
+        elif b.kind == "caption" and not rs.captions:
+            continue
+        else:
+            story.append(Paragraph(xml_escape(b.text), styles[b.kind]))
+    doc.build(story)
+    return font
+
+
+def rasterize_like_a_scanner(src: Path, out: Path, scan: dict, seed: int) -> None:
+    """An image-only PDF as people scan: grey JPEG pages at `dpi`, skewed, shifted, speckled.
+
+    `scan` holds dpi, skew (degrees), quality (JPEG), speckles (dots a page), shift_mm
+    ([dx, dy]), paper and ink grey levels and blur (px); the noise is drawn from
+    random.Random(seed).
+    """
+    import random
+
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rng = random.Random(f"scan-{seed}")
+    dpi = int(scan["dpi"])
+    px_per_mm = dpi / 25.4
+    paper, ink = int(scan["paper"]), int(scan["ink"])
+    lut = [round(ink + (paper - ink) * v / 255) for v in range(256)]
+    pdf = pdfium.PdfDocument(str(src))
+    images: list[Image.Image] = []
+    try:
+        for i in range(len(pdf)):
+            page = pdf[i]
+            img = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+            page.close()
+            img = img.point(lut)
+            dx, dy = (v * px_per_mm for v in scan["shift_mm"])
+            img = img.rotate(float(scan["skew"]), resample=Image.Resampling.BICUBIC, expand=False,
+                             fillcolor=paper, translate=(dx, dy))
+            draw = ImageDraw.Draw(img)
+            for _ in range(int(scan["speckles"])):
+                x, y = rng.uniform(0, img.width), rng.uniform(0, img.height)
+                r = rng.choice((0.5, 0.5, 1.0, 1.5))
+                draw.ellipse((x - r, y - r, x + r, y + r), fill=rng.randint(ink, ink + 90))
+            if scan["blur"]:
+                img = img.filter(ImageFilter.GaussianBlur(float(scan["blur"])))
+            images.append(img)
+    finally:
+        pdf.close()
+    buf = io.BytesIO()
+    images[0].save(buf, "PDF", save_all=True, append_images=images[1:], resolution=float(dpi),
+                   quality=int(scan["quality"]), title="scan",
+                   creationDate=time.strptime("2024-04-01", "%Y-%m-%d"),
+                   modDate=time.strptime("2024-04-01", "%Y-%m-%d"))
+    out.write_bytes(buf.getvalue())
+
+
+def route_random(truth: dict, out: Path, seed: int, *, scan_share: float = 0.0, scan: bool = False) -> Path:
+    """Render `truth` in the conventions of seed `seed` to `out`; write `<out>.style.json` beside.
+
+    Returns the path of the sidecar. A scan seed is drawn first to a temporary PDF, then
+    rasterised by `rasterize_like_a_scanner`.
+    """
+    from dataclasses import asdict
+
+    rs = random_style(seed, scan_share=scan_share, scan=scan)
+    record = asdict(rs)
+    if rs.scan is not None:
+        with tempfile.TemporaryDirectory(prefix="dxvar_random_") as td:
+            src = Path(td) / "source.pdf"
+            record["font_used"], record["split_mode"] = render_random(truth, src, rs)
+            rasterize_like_a_scanner(src, out, rs.scan, seed)
+    else:
+        record["font_used"], record["split_mode"] = render_random(truth, out, rs)
+    sidecar = out.with_suffix(".style.json")
+    sidecar.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return sidecar
+
+
+def random_variant_path(truth: dict, out_dir: Path, seed: int) -> Path:
+    return out_dir / f"{truth['id']}__random-{seed}.pdf"
+
+
+# --------------------------------------------------------------------------------------
 # driver
 # --------------------------------------------------------------------------------------
 
@@ -1204,6 +1812,22 @@ def make_variant(truth: dict, route: str, out_dir: Path, *, scan_source: str = "
     return out
 
 
+def parse_seeds(specs: Iterable[str]) -> list[int]:
+    """"0-99", "7", "3,5,9" (and several of them) -> the seeds in order, each once."""
+    seeds: list[int] = []
+    for spec in specs:
+        for part in str(spec).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if "-" in part[1:]:
+                lo, hi = part.split("-", 1) if not part.startswith("-") else part[1:].split("-", 1)
+                seeds += range(int(lo), int(hi) + 1)
+            else:
+                seeds.append(int(part))
+    return list(dict.fromkeys(seeds))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--truth", action="append", required=True, type=Path, help="ground-truth JSON (repeatable)")
@@ -1214,8 +1838,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dpi", type=int, default=200, help="scan resolution")
     ap.add_argument("--scan-skew", type=float, default=0.0, help="rotate scanned pages by this many degrees")
     ap.add_argument("--strict", action="store_true", help="fail when a route is unavailable")
+    ap.add_argument("--random", action="store_true",
+                    help="render one randomly sampled producer per --seed instead of the fixed routes")
+    ap.add_argument("--seed", nargs="+", default=["0"], metavar="N",
+                    help="seeds for --random: numbers or ranges such as 0-99")
+    ap.add_argument("--scan-share", type=float, default=0.0,
+                    help="with --random: the share of seeds drawn as scans (decided per seed)")
+    ap.add_argument("--scan", action="store_true", help="with --random: every seed is a scan")
     args = ap.parse_args(argv)
     rc = 0
+    if args.random:
+        for tp in args.truth:
+            truth = json.loads(tp.read_text(encoding="utf-8"))
+            for seed in parse_seeds(args.seed):
+                t0 = time.perf_counter()
+                args.out.mkdir(parents=True, exist_ok=True)
+                out = random_variant_path(truth, args.out, seed)
+                route_random(truth, out, seed, scan_share=args.scan_share, scan=args.scan)
+                print(f"{out}  ({time.perf_counter() - t0:.1f} s)")
+        return rc
     for tp in args.truth:
         truth = json.loads(tp.read_text(encoding="utf-8"))
         for route in args.routes:
