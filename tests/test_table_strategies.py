@@ -216,3 +216,34 @@ def test_pdfium_reads_the_same_text_where_pdfminer_lies() -> None:
     lying = [Char("(cid:12)", c.x0, c.top, c.x1, c.bottom, c.size) for c in plumber]
     assert _plausible_text(pdf, 1, lying, ExtractSettings()) == pdfium
     assert _plausible_text(pdf, 1, plumber, ExtractSettings()) is plumber
+
+
+@pytest.mark.parametrize("text", ["12", "- 3 -", "（3）", "(4)", "p. 5", "5 / 12", "［6］"])
+def test_running_page_numbers(text: str) -> None:
+    from dxextract.celltext import PAGE_NUMBER
+
+    assert PAGE_NUMBER.match(text)
+
+
+@pytest.mark.parametrize("text", ["（3）取り組みの状況", "2023年度", "Table 4"])
+def test_not_page_numbers(text: str) -> None:
+    from dxextract.celltext import PAGE_NUMBER
+
+    assert not PAGE_NUMBER.match(text)
+
+
+def test_header_standing_on_the_first_rule_makes_a_region() -> None:
+    from dxextract.align import AlignSettings, rules_to_regions
+
+    # rules under the header (y=40) and at the bottom (y=120); none above the header
+    rules = [Segment("h", 0, 40, 300, 40), Segment("h", 0, 120, 300, 120)]
+    chars = words("Name", 5, 28) + words("Count", 150, 28) + words("Rate", 250, 28)
+    for i, (a, b, c) in enumerate([("Austria", "12", "0.5"), ("Belgium", "7", "0.1"), ("Cyprus", "3", "0.9")]):
+        chars += words(a, 5, 50 + 20 * i) + words(b, 150, 50 + 20 * i) + words(c, 250, 50 + 20 * i)
+    regions = rules_to_regions(rules, chars, AlignSettings())
+    assert len(regions) == 1
+    assert min(r.top for r in regions[0].rules) < 28  # the header band is inside
+    # a sentence standing on the first rule is no header
+    head = len(words("Name", 5, 28) + words("Count", 150, 28) + words("Rate", 250, 28))
+    prose = _jp("これは表の見出しではない文章です", 5, 28)
+    assert rules_to_regions(rules, prose + chars[head:], AlignSettings()) == []

@@ -24,11 +24,19 @@ Public entry point: :func:`hrule_tables`. Coordinates: PDF points, top-left orig
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .celltext import _NO_START, TextSettings, cell_padding, chars_to_cell_text, chars_to_lines, figure_rows
+from .celltext import (
+    _NO_START,
+    PAGE_NUMBER,
+    Line,
+    TextSettings,
+    cell_padding,
+    chars_to_cell_text,
+    chars_to_lines,
+    figure_rows,
+)
 from .errors import SettingsError
 from .model import BBox, Cell, Char, Page, Segment
 
@@ -47,6 +55,8 @@ class AlignSettings:
     join_gap: float = 2.5
     #: a table needs at least this many rules (top, one inside, bottom)
     min_rules: int = 3
+    #: a header standing on a table's first rule with no rule above it has at most these lines
+    header_lines: int = 3
     #: a table needs at least this many columns
     min_cols: int = 2
     #: share of the printed lines that may cross a column gap (merged headers, wide text)
@@ -242,9 +252,16 @@ def rules_to_regions(rules: Sequence[Segment], chars: Sequence[Char], settings: 
         if not full:
             return
         kept = cur
-        n = len({round(r.top / settings.snap) for r in kept})
         ys = sorted({r.top for r in kept})
         distinct = [y for i, y in enumerate(ys) if i == 0 or y - ys[i - 1] > settings.snap]
+        if len(distinct) == settings.min_rules - 1:
+            # a rule under the header and one at the bottom, none above the header: the header
+            # band is the text standing on the first rule, when it breaks into columns
+            top = _header_above(distinct[0], x0, x1, chars, settings)
+            if top is not None:
+                kept = [top, *kept]
+                distinct = [top.top, *distinct]
+        n = len({round(r.top / settings.snap) for r in kept})
         if n >= settings.min_rules and len(distinct) >= settings.min_rules:
             regions.append(Region(x0, x1, tuple(kept)))
 
@@ -267,6 +284,30 @@ def rules_to_regions(rules: Sequence[Segment], chars: Sequence[Char], settings: 
     if cur:
         close()
     return regions
+
+
+def _header_above(y: float, x0: float, x1: float, chars: Sequence[Char], settings: AlignSettings
+                  ) -> Segment | None:
+    """A rule's worth of top for a header printed on the table's first rule without one above it.
+
+    The text lines standing on the rule at ``y`` (each within a line's height of the next, at
+    most ``header_lines`` of them) are the header when at least one breaks into two runs or
+    more; the returned rule lies just above them.
+    """
+    above = [c for c in chars if x0 - 1 <= c.xc <= x1 + 1 and c.bottom <= y + 1 and c.text.strip()]
+    lines = sorted(chars_to_lines(above, settings.text), key=lambda ln: -max(c.bottom for c in ln.chars))
+    taken: list[Line] = []
+    edge = y
+    for ln in lines[: settings.header_lines]:
+        bottom, top = max(c.bottom for c in ln.chars), min(c.top for c in ln.chars)
+        if edge - bottom > ln.size:
+            break
+        taken.append(ln)
+        edge = top
+    size = _median([c.size for ln in taken for c in ln.chars], 9.0)
+    if not any(len(_runs(ln.chars, settings.min_gap_em * size)) >= 2 for ln in taken):
+        return None
+    return Segment("h", x0, edge - 1.0, x1, edge - 1.0)
 
 
 # --- columns ----------------------------------------------------------------------------------
@@ -814,13 +855,11 @@ def _pull_run(run: Sequence[Char], xs: Sequence[float], out: list[Char], index: 
             out[index[id(c)]] = moved
 
 
-_PAGE_NUMBER = re.compile(r"^[-–—−‐ー\s]*(?:p\.?|page|ページ)?\s*[0-9０-９]+\s*(?:/\s*[0-9０-９]+)?[-–—−‐ー\s]*$",
-                          re.IGNORECASE)
 
 
 def _is_footer(top: float, text: str, page: Page) -> bool:
     """A running footer line: in the page's bottom margin, or a page number low on the page."""
-    return top > page.height * 0.955 or (top > page.height * 0.75 and bool(_PAGE_NUMBER.match(text)))
+    return top > page.height * 0.955 or (top > page.height * 0.75 and bool(PAGE_NUMBER.match(text)))
 
 
 def _with_rule(region: Region, y: float) -> Region:

@@ -29,6 +29,9 @@ _MARKER = re.compile(
 _NO_START = set("、。，．,.)）」』】〕］}｝〉》ー～〜ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ・：；:;!?！？%％")
 #: characters that may not end a line: they are pushed to the next line with what follows
 _NO_END = set("(（「『【〔［{｛〈《")
+#: a running page number: 「12」, 「- 3 -」, 「（3）」, 「p. 4」, 「5 / 12」
+PAGE_NUMBER = re.compile(r"^[-–—−‐ー\s(（\[［〔]*(?:p\.?|page|ページ)?\s*[0-9０-９]+\s*(?:/\s*[0-9０-９]+)?"
+                         r"[-–—−‐ー\s)）\]］〕]*$", re.IGNORECASE)
 _SENTENCE_END = ("。", "！", "？", "!", "?")
 _LATIN = re.compile(r"[A-Za-z0-9Ａ-Ｚａ-ｚ０-９.,%'\-/:]")
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .align import AlignSettings, ColumnHint, hrule_tables, table_hint
 from .celltext import (
+    PAGE_NUMBER,
     Line,
     TextSettings,
     begins_with_marker,
@@ -512,16 +513,14 @@ def _col_widths(t: Table) -> list[float]:
     return [widths.get(c, 0.0) / total for c in range(t.n_cols)]
 
 
-_PAGE_NUMBER = re.compile(r"^[-–—−‐ー\s]*(?:p\.?|page|ページ)?\s*[0-9０-９]+\s*(?:/\s*[0-9０-９]+)?[-–—−‐ー\s]*$",
-                          re.IGNORECASE)
 
 
 def _is_running(line: tuple[float, float, str], height: float, margin: float, where: str) -> bool:
     """A running header/footer line: in the page margin, or a page number near the edge."""
     top, bottom, text = line
     if where == "foot":
-        return top > height * (1 - margin) or (top > height * 0.75 and bool(_PAGE_NUMBER.match(text)))
-    return bottom < height * margin or (bottom < height * 0.25 and bool(_PAGE_NUMBER.match(text)))
+        return top > height * (1 - margin) or (top > height * 0.75 and bool(PAGE_NUMBER.match(text)))
+    return bottom < height * margin or (bottom < height * 0.25 and bool(PAGE_NUMBER.match(text)))
 
 
 def _last_on_page(pt: PageTables, t: Table, margin: float) -> bool:
