@@ -247,3 +247,23 @@ def test_header_standing_on_the_first_rule_makes_a_region() -> None:
     head = len(words("Name", 5, 28) + words("Count", 150, 28) + words("Rate", 250, 28))
     prose = _jp("これは表の見出しではない文章です", 5, 28)
     assert rules_to_regions(rules, prose + chars[head:], AlignSettings()) == []
+
+
+def test_a_cells_own_lines_join_where_rows_are_further_apart() -> None:
+    from dxextract.textalign import merge_wrapped_rows
+
+    # two rows, 30 pt apart; the first row's left cell has three lines at a 2 pt gap
+    chars = _jp("あいうえお", 0, 0) + _jp("かきくけこ", 0, 12) + _jp("さしす", 0, 24) + _jp("〇", 100, 12)
+    chars += _jp("たちつ", 0, 64) + _jp("▲", 100, 64)
+    ys = [-1.0, 11.0, 23.0, 50.0, 80.0]
+    assert merge_wrapped_rows(chars, [0.0, 90.0, 120.0], ys, TextTableSettings()) == [-1.0, 49.0, 80.0]
+
+
+def test_stacked_figures_keep_every_line_a_row() -> None:
+    from dxextract.textalign import merge_wrapped_rows
+
+    chars = []
+    for i, (a, b) in enumerate([("A", "1,530"), ("B", "1,253"), ("C", "2,783")]):
+        chars += words(a, 0, 12 * i) + words(b, 100, 12 * i)
+    ys = [-1.0, 11.0, 23.0, 40.0]
+    assert merge_wrapped_rows(chars, [0.0, 90.0, 160.0], ys, TextTableSettings()) == ys

@@ -319,7 +319,7 @@ def figure_rows(chars: Sequence[Char], xs: Sequence[float], min_lines: int = 2,
     """Row boundaries inside one band nobody ruled between its rows, or [] when it is one row.
 
     The band is rows when its lines fall into slots shared by every column and some column
-    holds at least ``min_lines`` lines, each one number (``1,530 / 1,253 / 2,783`` beside
+    holds at least ``min_lines`` lines that are one number each, two thirds of its lines or more (``1,530 / 1,253 / 2,783`` beside
     ``3-year-olds / 4-year-olds / Total``): figures stacked in one cell are not one value.
     A boundary lies midway between two slots' centres (tightly set lines' boxes overlap).
     """
@@ -327,6 +327,10 @@ def figure_rows(chars: Sequence[Char], xs: Sequence[float], min_lines: int = 2,
     if found is None or len(found[0]) < min_lines:
         return []
     slots, placed = found
-    if not any(len(col) >= min_lines and all(_NUMBER.match(t) for _, t in col) for col in placed):
+    def stacked(col: list[tuple[int, str]]) -> bool:
+        numbers = sum(1 for _, t in col if _NUMBER.match(t))
+        return numbers >= min_lines and 3 * numbers >= 2 * len(col)  # a header line above is fine
+
+    if not any(stacked(col) for col in placed):
         return []
     return [(sum(slots[i]) + sum(slots[i + 1])) / 4 for i in range(len(slots) - 1)]

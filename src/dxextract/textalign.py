@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .celltext import TextSettings, chars_to_cell_text, chars_to_lines
+from .celltext import TextSettings, chars_to_cell_text, chars_to_lines, figure_rows
 from .model import BBox, Cell, Char, Page
 
 log = logging.getLogger(__name__)
@@ -49,6 +49,9 @@ class TextTableSettings:
     #: at most this share of a candidate's cells empty: more is scattered text (a chart's
     #: labels, a form's captions) cut into a grid
     max_empty: float = 0.75
+    #: two printed lines are one cell's when the gap between them is within this × the font
+    #: size of the table's line gap (rows are further apart: the cells' padding)
+    row_gap_em: float = 0.35
     #: lines whose runs are all wider than this share of the table are running text set in
     #: columns (a two-column article), not a table
     max_run_share: float = 0.4
@@ -159,6 +162,45 @@ def grid_to_text_cells(page: Page, chars: Sequence[Char], xs: Sequence[float], y
     return cells
 
 
+def merge_wrapped_rows(chars: Sequence[Char], xs: Sequence[float], ys: Sequence[float],
+                       settings: TextTableSettings, text: TextSettings | None = None) -> list[float]:
+    """Row boundaries with a cell's own lines put back together.
+
+    A text parser makes a row of every printed line; a cell of three lines becomes three rows.
+    The table's own rhythm tells them apart: lines of one cell follow each other at the
+    leading, rows are further apart by the cell padding. Two rows join when the gap between
+    their text is within ``row_gap_em`` × the font size of the table's smallest gaps, and a
+    column holds text in both (the cell goes on). A table that stacks one figure per line
+    (statistics set at a paragraph's leading) keeps every line a row.
+    """
+    if len(ys) < 3 or figure_rows(list(chars), xs, 2, text):
+        return list(ys)
+    rows: list[list[Char]] = [[] for _ in range(len(ys) - 1)]
+    for ch in chars:
+        if ch.text.strip():
+            r = max(0, min(len(rows) - 1, sum(1 for b in ys[1:-1] if ch.yc >= b)))
+            rows[r].append(ch)
+    filled = [i for i, row in enumerate(rows) if row]
+    if len(filled) < 3:
+        return list(ys)
+    size = sorted(c.size for row in rows for c in row)[sum(len(r) for r in rows) // 2]
+    gaps = {i: min(c.top for c in rows[j]) - max(c.bottom for c in rows[i]) for i, j in zip(filled, filled[1:], strict=False)}
+    leading = sorted(gaps.values())[len(gaps) // 4]
+    if max(gaps.values()) - leading < settings.row_gap_em * size:
+        return list(ys)  # one rhythm only: every line a row
+
+    def cols(row: list[Char]) -> set[int]:
+        return {max(0, min(len(xs) - 2, sum(1 for b in xs[1:-1] if c.xc >= b))) for c in row}
+
+    keep = [ys[0]]
+    for i, j in zip(filled, filled[1:], strict=False):
+        if gaps[i] <= leading + settings.row_gap_em * size and cols(rows[i]) & cols(rows[j]):
+            continue  # the same cell goes on: no boundary between these two lines
+        keep.append((max(c.bottom for c in rows[i]) + min(c.top for c in rows[j])) / 2)
+    keep.append(ys[-1])
+    return keep
+
+
 def _running_text(cells: Sequence[Cell], table: BBox, settings: TextTableSettings) -> bool:
     """Every filled cell as wide as running text: columns of an article, not a table."""
     filled = [c for c in cells if c.text.strip()]
@@ -185,6 +227,7 @@ def text_tables(pdf: Path, page: Page, taken: Sequence[BBox], settings: TextTabl
         lines = chars_to_lines(inside, text)
         if sum(1 for ln in lines if len(_runs(ln.chars, settings.run_gap)) >= 2) < settings.min_lines:
             continue
+        ys = merge_wrapped_rows(inside, xs, ys, settings, text)
         cells = grid_to_text_cells(page, inside, xs, ys, settings, text)
         empty = sum(1 for c in cells if not c.text.strip()) / max(1, len(cells))
         if empty > settings.max_empty or _running_text(cells, box, settings):
