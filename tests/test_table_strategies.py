@@ -267,3 +267,26 @@ def test_stacked_figures_keep_every_line_a_row() -> None:
         chars += words(a, 0, 12 * i) + words(b, 100, 12 * i)
     ys = [-1.0, 11.0, 23.0, 40.0]
     assert merge_wrapped_rows(chars, [0.0, 90.0, 160.0], ys, TextTableSettings()) == ys
+
+
+def test_a_continuation_without_the_merged_column_goes_on_its_columns() -> None:
+    from dxextract.model import Cell, Table
+    from dxextract.reconstruct import PageTables, stitch_tables
+
+    def cell(page: int, r: int, c: int, x0: float, x1: float, text: str, rs: int = 1) -> Cell:
+        top = 100.0 + 20 * r
+        return Cell(r=r, c=c, rowspan=rs, colspan=1, text=text, page=page, bbox=BBox(x0, top, x1, top + 20 * rs))
+
+    xs = [40.0, 150.0, 420.0, 600.0]
+    a = Table("p1-1", (cell(1, 0, 0, xs[0], xs[1], "施策", 2), cell(1, 0, 1, xs[1], xs[2], "取り組み1"),
+                       cell(1, 0, 2, xs[2], xs[3], "状況1"), cell(1, 1, 1, xs[1], xs[2], "取り組み2"),
+                       cell(1, 1, 2, xs[2], xs[3], "状況2")), 2, 3, 0, (1,))
+    # the new page draws no box for the merged 施策 cell: its table starts at the second column
+    b = Table("p2-1", (cell(2, 0, 0, xs[1], xs[2], "取り組み3"), cell(2, 0, 1, xs[2], xs[3], "状況3")),
+              1, 2, 0, (2,))
+    pages = [PageTables(1, 600, 800, (a,), ()), PageTables(2, 600, 800, (b,), ())]
+    [t] = stitch_tables(pages, ReconstructSettings())
+    assert (t.n_rows, t.n_cols) == (3, 3)
+    assert {(c.r, c.c, c.rowspan, c.text) for c in t.cells} == {
+        (0, 0, 3, "施策"), (0, 1, 1, "取り組み1"), (0, 2, 1, "状況1"), (1, 1, 1, "取り組み2"),
+        (1, 2, 1, "状況2"), (2, 1, 1, "取り組み3"), (2, 2, 1, "状況3")}

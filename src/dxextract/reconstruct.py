@@ -527,7 +527,7 @@ def _last_on_page(pt: PageTables, t: Table, margin: float) -> bool:
     """Nothing but a running footer follows ``t`` on its page."""
     bottom = max(c.bbox.bottom for c in t.cells if c.page == pt.number)
     return not any(ln[0] > bottom and not _is_running(ln, pt.height, margin, "foot") for ln in pt.free_lines) \
-        and not any(min(c.bbox.top for c in o.cells) > bottom for o in pt.tables if o is not t)
+        and not any(min(c.bbox.top for c in o.cells) > bottom for o in pt.tables if o.table_id != t.table_id)
 
 
 _CONTINUED = re.compile(r"[(（]?\s*(続き?|つづき|続く|continued|cont\.?)\s*[)）]?\s*$", re.IGNORECASE)
@@ -548,7 +548,7 @@ def _repeats_caption(text: str, caption: str) -> bool:
 def _first_on_page(pt: PageTables, t: Table, margin: float, caption: str = "") -> bool:
     """Nothing but a running header, or the table's own heading printed again, precedes ``t``."""
     top = min(c.bbox.top for c in t.cells)
-    return t is pt.tables[0] and not any(
+    return t.table_id == pt.tables[0].table_id and not any(
         ln[1] < top and not _is_running(ln, pt.height, margin, "head") and not _repeats_caption(ln[2], caption)
         for ln in pt.free_lines)
 
@@ -561,8 +561,48 @@ def _continues(prev: PageTables, a: Table, nxt: PageTables, b: Table, settings: 
     if not (_last_on_page(prev, a, settings.margin_share)
             and _first_on_page(nxt, b, settings.margin_share, caption)):
         return False
+    covered = {k for c in b.cells for k in range(c.c, c.c + c.colspan)}
+    if len(covered) < b.n_cols:
+        return True  # put on a's columns by their positions (see _on_columns_of)
     wa, wb = _col_widths(a), _col_widths(b)
     return all(abs(x - y) < 0.03 for x, y in zip(wa, wb, strict=True))
+
+
+def _boundaries(t: Table, page: int) -> list[float]:
+    """The table's column boundaries (x) on one of its pages, from its cells."""
+    xs: list[float] = []
+    for x in sorted(v for c in t.cells if c.page == page for v in (c.bbox.x0, c.bbox.x1)):
+        if not xs or x - xs[-1] > 1e-6:
+            xs.append(x)
+    return xs
+
+
+def _on_columns_of(a: Table, b: Table, settings: ReconstructSettings) -> Table | None:
+    """``b`` on ``a``'s columns, when ``b``'s column boundaries are some of ``a``'s.
+
+    A continued part may lack a column boundary of the part before (a merged cell runs over
+    the page break, so the rule that divides its columns never shows on the new page), or a
+    whole outer column (the merged cell's box is not drawn again): its cells then span the
+    columns of ``a`` they cover, and :func:`_join` carries the merged cell on. None when a
+    boundary of ``b`` has no match in ``a``; ``b`` itself when nothing needs mapping.
+    """
+    if a.n_cols == b.n_cols:
+        return b
+    xa, xb = _boundaries(a, a.pages[-1]), _boundaries(b, b.pages[0])
+    tol = 2 * settings.snap
+
+    def index(x: float) -> int | None:
+        near = [i for i, v in enumerate(xa) if abs(v - x) <= tol]
+        return near[0] if near else None
+
+    if len(xa) != a.n_cols + 1 or len(xb) != b.n_cols + 1 or len(xb) > len(xa):
+        return None
+    where = [index(x) for x in xb]
+    if any(i is None for i in where) or (where[0] != 0 or where[-1] != len(xa) - 1) and len(xb) < 3:
+        return None  # a part that lacks outer columns (a merged cell going on) must match 3 boundaries
+    cols = [int(i) for i in where if i is not None]
+    cells = tuple(replace(c, c=cols[c.c], colspan=cols[c.c + c.colspan] - cols[c.c]) for c in b.cells)
+    return replace(b, cells=cells, n_cols=a.n_cols)
 
 
 def _row_texts(t: Table, r: int) -> list[str]:
@@ -761,6 +801,11 @@ def _join(a: Table, b: Table) -> Table:
     for i, extra in grow.items():
         cells[i] = replace(cells[i], rowspan=cells[i].rowspan + extra)
     n_rows = a.n_rows + b.n_rows - skip - (1 if split else 0)
+    missing = set(range(a.n_cols)) - {k for c in b.cells for k in range(c.c, c.c + c.colspan)}
+    for i, k in enumerate(cells):
+        if k.r + k.rowspan == a.n_rows and k.c in missing and k.rowspan + (n_rows - a.n_rows) > k.rowspan:
+            # a column the new page does not draw: the merged cell above goes on beside it
+            cells[i] = replace(k, rowspan=n_rows - k.r)
     return replace(a, cells=tuple(cells + new_cells), n_rows=n_rows,
                    header_rows=header_rows, pages=a.pages + tuple(p for p in b.pages if p not in a.pages))
 
@@ -780,10 +825,11 @@ def stitch_tables(pages: Sequence[PageTables], settings: ReconstructSettings | N
             if i == 0 and out and prev_pt is not None and prev_pt.tables:
                 a = out[-1]
                 last_part = prev_pt.tables[-1]
-                if a.pages[-1] == prev_pt.number and _continues(prev_pt, last_part, pt, t, settings,
-                                                                a.caption):
+                fitted = _on_columns_of(last_part, t, settings)
+                if fitted is not None and a.pages[-1] == prev_pt.number \
+                        and _continues(prev_pt, last_part, pt, fitted, settings, a.caption):
                     try:
-                        out[-1] = _join(a, t)
+                        out[-1] = _join(a, fitted)
                         continue
                     except Exception as e:  # kept as two tables rather than lost
                         w = _unexpected(f"page {pt.number}, joining the table continued from page "
