@@ -290,3 +290,10 @@ def test_a_continuation_without_the_merged_column_goes_on_its_columns() -> None:
     assert {(c.r, c.c, c.rowspan, c.text) for c in t.cells} == {
         (0, 0, 3, "施策"), (0, 1, 1, "取り組み1"), (0, 2, 1, "状況1"), (1, 1, 1, "取り組み2"),
         (1, 2, 1, "状況2"), (2, 1, 1, "取り組み3"), (2, 2, 1, "状況3")}
+
+
+def test_wide_left_padding_is_the_producers_not_a_fitted_cap() -> None:
+    # 8.3 pt padded left and right: the last glyph of a wrapped line leaves less than one glyph
+    box = BBox(0.0, 0.0, 8.3 + 135 + 8.3, 40.0)
+    chars = _jp("あいうえおかきくけこさしすせ", 8.3, 2)[:13] + _jp("そ", 8.3, 16)
+    assert chars_to_cell_text(chars, box, pad=8.3) == "あいうえおかきくけこさしすそ"

@@ -213,7 +213,9 @@ def cell_inner_box(cell: BBox, lines: Sequence[Line], pad: float | None = None,
         return cell
     if pad is None:
         pad = cell_padding(cell, lines) or 0.0
-    pad = min(max(pad, 0.5), 6.0)
+    # the padding is what the text leaves on the left; a quarter of the cell at most (text
+    # centred in a wide cell leaves more, and that is not padding)
+    pad = min(max(pad, 0.5), 0.25 * cell.width)
     x1 = cell.x1 - pad
     size = sorted(ln.size for ln in lines)[len(lines) // 2]
     if right is not None and cell.x0 + pad < right and x1 - right >= size:

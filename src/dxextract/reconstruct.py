@@ -366,7 +366,7 @@ def _chars_in(chars: Sequence[Char], box: BBox) -> list[Char]:
 def grid_to_cells(grid: Grid, page: Page, chars: Sequence[Char], settings: ReconstructSettings) -> list[Cell]:
     """Cells with spans, bbox and text, for one grid on one page."""
     placed = []
-    pads = []
+    pads: dict[tuple[int, int], list[float]] = {}
     columns: dict[tuple[int, int], list[list[Line]]] = {}
     for r, c, rs, cs in grid_to_spans(grid, settings, chars):
         box = BBox(grid.xs[c], grid.ys[r], grid.xs[c + cs], grid.ys[r + rs])
@@ -376,15 +376,21 @@ def grid_to_cells(grid: Grid, page: Page, chars: Sequence[Char], settings: Recon
         columns.setdefault((c, cs), []).append(lines)
         pad = cell_padding(box, lines)
         if pad is not None and pad >= 0:
-            pads.append(pad)
-    # one padding for the table: the producer uses the same for every cell; the right edge of
-    # wrapping per column, from where its wrapped lines end (producers pad right and left apart)
-    table_pad = min(pads) if pads else None
+            pads.setdefault((c, cs), []).append(pad)
+    # the left padding per column, from its own cells (left-aligned text touches it; a centred
+    # header elsewhere in the table does not say what this column's padding is), the table's
+    # where a column has no text; the right edge of wrapping per column, from where its
+    # wrapped lines end (producers pad right and left apart)
+    every = [p for ps in pads.values() for p in ps]
+    table_pad = min(every) if every else None
+    col_pad = {key: min(ps) for key, ps in pads.items()}
     edges = {key: wrap_edge(cells) for key, cells in columns.items()}
     return [Cell(r=r, c=c, rowspan=rs, colspan=cs, page=page.number, bbox=box,
-                 text=chars_to_cell_text(inside, box, settings.text, table_pad, edges[(c, cs)]),
+                 text=chars_to_cell_text(inside, box, settings.text, col_pad.get((c, cs), table_pad),
+                                         edges[(c, cs)]),
                  text_bottom=max((ch.bottom for ch in inside if ch.text.strip()), default=None),
-                 last_line_full=last_line_full(inside, box, settings.text, table_pad, edges[(c, cs)]))
+                 last_line_full=last_line_full(inside, box, settings.text, col_pad.get((c, cs), table_pad),
+                                               edges[(c, cs)]))
             for r, c, rs, cs, box, inside in placed]
 
 
