@@ -280,3 +280,15 @@ def test_missing_columns_use_a_definition_of_their_own() -> None:
     assert "kpis.csv: required column 'page' is missing" in short.failures["message"].tolist()
     assert validate_frames({"kpis.csv": _kpis()}).expectations == full.expectations
 
+
+def test_manifest_says_validation_ran_and_what_it_found() -> None:
+    from dxextract.pipeline import IngestSettings, process_pdf
+
+    pdf = Path(__file__).parent / "pdfs" / "vertical_merge.pdf"
+    out = process_pdf(pdf)
+    v = out.manifest["validation"]
+    assert v["ran"] is True and v["expectations"] > 30 and v["failed"] == out.failures["expectation"].nunique()
+    assert out.manifest["validation_failures"] == len(out.failures)
+    skipped = process_pdf(pdf, IngestSettings(validate=False))
+    assert skipped.manifest["validation"] == {"ran": False}
+    assert skipped.manifest["validation_failures"] == 0

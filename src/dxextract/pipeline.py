@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -26,6 +26,9 @@ from .normalize import check_cid, mixed_script_words
 from .profile import load_profile, schemas_dir
 from .raster import RasterSettings, image_segments, page_is_image_only
 from .reconstruct import PageTables, ReconstructSettings, pages_to_tables
+
+if TYPE_CHECKING:
+    from .validate import Validation
 
 ProgressFn = Callable[[int, int], None]
 
@@ -98,22 +101,25 @@ def _pages_without_text(pdf: Path) -> set[int]:
 
 
 def process_pdf(pdf: Path, settings: IngestSettings | None = None,
-                progress: ProgressFn | None = None) -> Outputs:
+                progress: ProgressFn | None = None, *,
+                validation_progress: ProgressFn | None = None) -> Outputs:
     """Read one PDF into the contract's frames and a manifest. Writes nothing.
+
+    ``progress(pages_done, pages)``; ``validation_progress(expectations_done, expectations)``.
 
     With ``settings.ocr``, image-only pages get a text layer first (a temporary copy; the
     manifest still describes ``pdf``), and every row read from such a page says ``ocr``.
     """
     settings = settings or IngestSettings()
     if not settings.ocr:
-        return _process(pdf, pdf, settings, progress, set())
+        return _process(pdf, pdf, settings, progress, set(), validation_progress)
     from .ocr import ocr_pdf
 
     page_count(pdf)  # the usual checks and messages, on the user's file
     ocr_pages = _pages_without_text(pdf)
     text_pdf = ocr_pdf(pdf)
     try:
-        return _process(pdf, text_pdf, settings, progress, ocr_pages)
+        return _process(pdf, text_pdf, settings, progress, ocr_pages, validation_progress)
     except DxextractError as e:
         # messages name the user's file, not the temporary OCR copy
         raise type(e)(str(e).replace(str(text_pdf), str(pdf))) from e
@@ -122,7 +128,7 @@ def process_pdf(pdf: Path, settings: IngestSettings | None = None,
 
 
 def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: ProgressFn | None,
-             ocr_pages: set[int]) -> Outputs:
+             ocr_pages: set[int], validation_progress: ProgressFn | None = None) -> Outputs:
     n_pages = page_count(text_pdf)
 
     def pages():
@@ -187,8 +193,10 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
         "row_counts": {name: len(df) for name, df in frames.items()},
         "warnings": [w.message for w in warnings],
     }
-    failures = _validate(frames, settings.docs_dir) if settings.validate else pd.DataFrame()
+    validation = _validate(frames, settings.docs_dir, validation_progress) if settings.validate else None
+    failures = validation.failures if validation is not None else pd.DataFrame()
     manifest["validation_failures"] = len(failures)
+    manifest["validation"] = validation.summary() if validation is not None else {"ran": False}
     return Outputs(frames, manifest, report, failures, warnings)
 
 
@@ -242,10 +250,11 @@ def _audit(frames: dict[str, pd.DataFrame], ocr_pages: set[int] | None = None) -
     return df[cols + [c for c in df.columns if c not in cols]]
 
 
-def _validate(frames: dict[str, pd.DataFrame], docs_dir: Path | None = None) -> pd.DataFrame:
-    from .validate import validate_outputs
+def _validate(frames: dict[str, pd.DataFrame], docs_dir: Path | None = None,
+              progress: ProgressFn | None = None) -> Validation:
+    from .validate import validate_frames  # imports Great Expectations on first use only
 
-    return validate_outputs(frames, docs_dir=docs_dir)
+    return validate_frames(frames, docs_dir=docs_dir, progress=progress)
 
 
 def outputs_to_files(outputs: Outputs) -> dict[str, bytes]:
@@ -256,11 +265,12 @@ def outputs_to_files(outputs: Outputs) -> dict[str, bytes]:
 
 
 def ingest(pdf: Path, out: Path | None = None, *, base: Path = Path("normalized"), force: bool = False,
-           settings: IngestSettings | None = None, progress: ProgressFn | None = None) -> tuple[Path, Outputs]:
+           settings: IngestSettings | None = None, progress: ProgressFn | None = None,
+           validation_progress: ProgressFn | None = None) -> tuple[Path, Outputs]:
     """Process ``pdf`` and write its folder (``out``, or ``base/<lg_code>_<report_fy>``)."""
     if out is not None:
         check_writable(out, force)  # fail before the work, not after
-    outputs = process_pdf(pdf, settings, progress)
+    outputs = process_pdf(pdf, settings, progress, validation_progress=validation_progress)
     target = out if out is not None else base / outputs.folder_name
     write_folder(target, outputs_to_files(outputs), outputs.manifest, force)
     return target, outputs
