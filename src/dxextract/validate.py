@@ -439,8 +439,8 @@ class _Engine:
         key = (id(suite), kept)
         if key not in self._definitions:
             gx = self.gx
-            # copies: the context's stores give expectations ids, the loaded suite keeps none
-            expectations = [suite.expectations[i].copy(update={"id": None}, deep=True) for i in kept]
+            # (shallow) copies: the context gives expectations ids; the loaded suite keeps none
+            expectations = [suite.expectations[i].copy(update={"id": None}) for i in kept]
             unique = f"{name}-{len(self._definitions)}"
             with _quiet_gx():
                 added = self.context.suites.add(gx.ExpectationSuite(name=unique, expectations=expectations))
@@ -499,7 +499,7 @@ class _DocsRunner:
 
     def run(self, name: str, suite: Any, kept: tuple[int, ...], df: pd.DataFrame) -> Any:
         gx = self.gx
-        expectations = [suite.expectations[i].copy(update={"id": None}, deep=True) for i in kept]
+        expectations = [suite.expectations[i].copy(update={"id": None}) for i in kept]
         with _quiet_gx():
             added = self.context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
             batch = self.source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
