@@ -229,6 +229,7 @@ def test_one_context_and_one_definition_per_suite_across_calls() -> None:
     assert len(engine.context.validation_definitions.all()) == n_definitions
     pd.testing.assert_frame_equal(first.failures, again.failures)
     assert (again.expectations, again.failed) == (first.expectations, first.failed)
+    assert engine.context.validation_results_store.list_keys() == []  # nothing piles up over a run
 
 
 def test_counts_and_progress() -> None:

@@ -461,6 +461,11 @@ class _Engine:
             vr = vd.run(batch_parameters={"dataframe": df}, result_format=_CHECK_FORMAT)
             if not vr.success:
                 vr = vd.run(batch_parameters={"dataframe": df}, result_format=_REPORT_FORMAT)
+            # every run stores its results in the context (in memory): ~0.2 MB a document that
+            # a `run` over a thousand PDFs would keep; nothing here reads them back
+            store = self.context.validation_results_store
+            for key in store.list_keys():
+                store.remove_key(key)
         return vr
 
 
