@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+import dxextract.validate as validate_mod
 from dxextract.audit import audit_report
 from dxextract.errors import SuiteLoadError
 from dxextract.validate import (
@@ -16,6 +21,7 @@ from dxextract.validate import (
     default_suites_dir,
     load_suite,
     load_suites,
+    validate_frames,
     validate_outputs,
 )
 from truth_frames import YEARS, load_truth, needs_corpus, truth_frames
@@ -195,3 +201,95 @@ def test_gx_says_nothing_below_warning(caplog: pytest.LogCaptureFixture) -> None
     assert validate_outputs({"kpis.csv": kpis}).empty
     assert [r.getMessage() for r in caplog.records
             if r.name.startswith("great_expectations") and r.levelno < logging.WARNING] == []
+
+
+# --- paid for once per process (issue 11) -------------------------------------------------------
+
+def _kpis() -> pd.DataFrame:
+    return pd.DataFrame({"report_fy": [2023, 2023], "kpi_no": [1, 2], "label": ["x", "y"],
+                         "value": [1.0, 2.0], "unit": ["件", "匹"], "qualifier": [None, None],
+                         "raw": ["1件", "2匹"], "page": [1, 2]})
+
+
+def test_importing_the_pipeline_does_not_import_great_expectations() -> None:
+    code = ("import sys, dxextract.cli, dxextract.pipeline, dxextract.validate; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'great_expectations'))")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_one_context_and_one_definition_per_suite_across_calls() -> None:
+    first = validate_frames({"kpis.csv": _kpis()})
+    engine = validate_mod._ENGINE
+    assert engine is not None
+    n_definitions = len(engine.context.validation_definitions.all())
+    again = validate_frames({"kpis.csv": _kpis()})
+    assert validate_mod._ENGINE is engine
+    assert len(engine.context.validation_definitions.all()) == n_definitions
+    pd.testing.assert_frame_equal(first.failures, again.failures)
+    assert (again.expectations, again.failed) == (first.expectations, first.failed)
+    assert engine.context.validation_results_store.list_keys() == []  # nothing piles up over a run
+
+
+def test_counts_and_progress() -> None:
+    calls: list[tuple[int, int]] = []
+    run = validate_frames({"kpis.csv": _kpis()}, progress=lambda done, total: calls.append((done, total)))
+    written = json.loads((default_suites_dir() / "kpis.json").read_text("utf-8"))["expectations"]
+    assert run.expectations == len(written)
+    assert run.failed == run.failures["expectation"].nunique() == 1     # 匹 is not a unit
+    assert run.summary() == {"ran": True, "expectations": len(written), "failed": 1}
+    assert calls == [(0, len(written)), (len(written), len(written))]
+
+
+def test_a_passing_frame_then_a_failing_one_report_as_if_each_ran_alone(tmp_path: Path) -> None:
+    """Cached definitions and the cheap first pass must not change what a failure says."""
+    ok = _kpis().iloc[:1]
+    bad = _kpis()
+    validate_outputs({"kpis.csv": ok})
+    after_ok = validate_outputs({"kpis.csv": bad})
+    code = ("import pickle, sys, pandas as pd; from dxextract.validate import validate_outputs; "
+            "sys.stdout.buffer.write(pickle.dumps(validate_outputs({'kpis.csv': pickle.loads(sys.stdin.buffer.read())})))")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    alone = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(bad), capture_output=True,
+                           env=env, check=True).stdout
+    pd.testing.assert_frame_equal(after_ok, pickle.loads(alone))
+    assert after_ok[["column", "value", "row", "page"]].values.tolist() == [["unit", "匹", 1, 2]]
+
+
+def test_a_suite_file_that_changes_is_read_again(tmp_path: Path) -> None:
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    path = suites / "kpis.json"
+
+    def write(units: list[str]) -> None:
+        path.write_text(json.dumps({"name": "kpis", "expectations": [
+            {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "unit", "value_set": units}},
+        ]}), encoding="utf-8")
+
+    write(["件"])
+    assert len(validate_outputs({"kpis.csv": _kpis()}, suites_dir=suites)) == 1
+    write(["件", "匹", "人"])
+    assert validate_outputs({"kpis.csv": _kpis()}, suites_dir=suites).empty
+
+
+def test_missing_columns_use_a_definition_of_their_own() -> None:
+    """A frame lacking a column runs fewer expectations; the full suite's definition is untouched."""
+    full = validate_frames({"kpis.csv": _kpis()})
+    short = validate_frames({"kpis.csv": _kpis().drop(columns=["page"])})
+    assert short.expectations < full.expectations
+    assert "kpis.csv: required column 'page' is missing" in short.failures["message"].tolist()
+    assert validate_frames({"kpis.csv": _kpis()}).expectations == full.expectations
+
+
+def test_manifest_says_validation_ran_and_what_it_found() -> None:
+    from dxextract.pipeline import IngestSettings, process_pdf
+
+    pdf = Path(__file__).parent / "pdfs" / "vertical_merge.pdf"
+    out = process_pdf(pdf)
+    v = out.manifest["validation"]
+    assert v["ran"] is True and v["expectations"] > 30 and v["failed"] == out.failures["expectation"].nunique()
+    assert out.manifest["validation_failures"] == len(out.failures)
+    skipped = process_pdf(pdf, IngestSettings(validate=False))
+    assert skipped.manifest["validation"] == {"ran": False}
+    assert skipped.manifest["validation_failures"] == 0

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -35,6 +35,9 @@ from .normalize import check_cid, mixed_script_words
 from .profile import load_profile, schemas_dir
 from .raster import RasterSettings, image_segments, page_is_image_only
 from .reconstruct import PageTables, ReconstructSettings, pages_to_tables
+
+if TYPE_CHECKING:
+    from .validate import Validation
 
 ProgressFn = Callable[[int, int], None]
 
@@ -113,22 +116,25 @@ def _pages_without_text(pdf: Path) -> set[int]:
 
 
 def process_pdf(pdf: Path, settings: IngestSettings | None = None,
-                progress: ProgressFn | None = None) -> Outputs:
+                progress: ProgressFn | None = None, *,
+                validation_progress: ProgressFn | None = None) -> Outputs:
     """Read one PDF into the contract's frames and a manifest. Writes nothing.
+
+    ``progress(pages_done, pages)``; ``validation_progress(expectations_done, expectations)``.
 
     With ``settings.ocr``, image-only pages get a text layer first (a temporary copy; the
     manifest still describes ``pdf``), and every row read from such a page says ``ocr``.
     """
     settings = settings or IngestSettings()
     if not settings.ocr:
-        return _process(pdf, pdf, settings, progress, set())
+        return _process(pdf, pdf, settings, progress, set(), validation_progress)
     from .ocr import ocr_pdf
 
     page_count(pdf)  # the usual checks and messages, on the user's file
     ocr_pages = _pages_without_text(pdf)
     text_pdf = ocr_pdf(pdf)
     try:
-        return _process(pdf, text_pdf, settings, progress, ocr_pages)
+        return _process(pdf, text_pdf, settings, progress, ocr_pages, validation_progress)
     except DxextractError as e:
         # messages name the user's file, not the temporary OCR copy
         raise type(e)(str(e).replace(str(text_pdf), str(pdf))) from e
@@ -137,7 +143,7 @@ def process_pdf(pdf: Path, settings: IngestSettings | None = None,
 
 
 def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: ProgressFn | None,
-             ocr_pages: set[int]) -> Outputs:
+             ocr_pages: set[int], validation_progress: ProgressFn | None = None) -> Outputs:
     n_pages = page_count(text_pdf)
     seen: list[Page] = []
 
@@ -206,8 +212,10 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
         "warnings": [w.message for w in warnings],
         **_page_lists(seen),
     }
-    failures = _validate(frames, settings.docs_dir) if settings.validate else pd.DataFrame()
+    validation = _validate(frames, settings.docs_dir, validation_progress) if settings.validate else None
+    failures = validation.failures if validation is not None else pd.DataFrame()
     manifest["validation_failures"] = len(failures)
+    manifest["validation"] = validation.summary() if validation is not None else {"ran": False}
     return Outputs(frames, manifest, report, failures, warnings)
 
 
@@ -288,10 +296,11 @@ def _audit(frames: dict[str, pd.DataFrame], ocr_pages: set[int] | None = None) -
     return df[cols + [c for c in df.columns if c not in cols]]
 
 
-def _validate(frames: dict[str, pd.DataFrame], docs_dir: Path | None = None) -> pd.DataFrame:
-    from .validate import validate_outputs
+def _validate(frames: dict[str, pd.DataFrame], docs_dir: Path | None = None,
+              progress: ProgressFn | None = None) -> Validation:
+    from .validate import validate_frames  # imports Great Expectations on first use only
 
-    return validate_outputs(frames, docs_dir=docs_dir)
+    return validate_frames(frames, docs_dir=docs_dir, progress=progress)
 
 
 def outputs_to_files(outputs: Outputs) -> dict[str, bytes]:
@@ -318,17 +327,21 @@ def ingest(pdf: Path, out: Path | None = None, *, base: Path = Path("normalized"
            settings: IngestSettings | None = None, progress: ProgressFn | None = None,
            on_note: Callable[[str], None] | None = None,
            reader: Callable[[Path, IngestSettings | None, ProgressFn | None], Outputs] | None = None,
-           ) -> tuple[Path, Outputs]:
+           validation_progress: ProgressFn | None = None) -> tuple[Path, Outputs]:
     """Process ``pdf`` and write its folder (``out``, or ``base/<lg_code>_<report_fy>``).
 
     ``on_note`` hears what an earlier, interrupted run left behind and how it was recovered;
-    ``reader`` replaces :func:`process_pdf` (the CLI runs it in a worker with a time limit).
+    ``reader`` replaces :func:`process_pdf` (the CLI runs it in a worker with a time limit);
+    ``validation_progress`` hears the expectation suites' progress (in-process reading only).
     """
     if out is not None:
         if out.parent.is_dir():
             _recover_early(out, on_note)
         check_writable(out, force)  # fail before the work, not after
-    outputs = (reader or process_pdf)(pdf, settings, progress)
+    if reader is not None:
+        outputs = reader(pdf, settings, progress)
+    else:
+        outputs = process_pdf(pdf, settings, progress, validation_progress=validation_progress)
     target = out if out is not None else base / outputs.folder_name
     for note in write_folder(target, outputs_to_files(outputs), outputs.manifest, force):
         if on_note:

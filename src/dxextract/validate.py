@@ -19,11 +19,14 @@ import json
 import logging
 import math
 import re
+import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pandas as pd
 
@@ -385,44 +388,133 @@ def _expectation_columns(kwargs: dict[str, Any]) -> list[str]:
 
 # --- running --------------------------------------------------------------------------------
 
-class _Runner:
-    """One ephemeral GX context per call: data source, assets and suites added as needed."""
+ProgressFn = Callable[[int, int], None]
+_CHECK_FORMAT: Final = "BOOLEAN_ONLY"
+_REPORT_FORMAT: Final = "COMPLETE"
 
-    def __init__(self, docs_dir: Path | None) -> None:
+
+class _Engine:
+    """Great Expectations paid for once per process: the import, one ephemeral context with one
+    pandas data source and one whole-dataframe batch definition, the suites read from JSON, and
+    one validation definition per suite (and per set of expectations a frame leaves standing).
+
+    Each document then only runs its frames through definitions that exist already, passing
+    the frame as a batch parameter. Building a context and adding suites costs about as much as
+    running them, and importing GX (scipy, altair) twice as much (issue 11).
+    """
+
+    def __init__(self) -> None:
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         self.gx = gx
-        self.docs_dir = docs_dir
         # the context logs its temp docs folder at INFO on creation and on config changes
         with _quiet_gx():
             self.context = gx.get_context(mode="ephemeral")
             # tqdm bars on every run are noise on a terminal and in CI logs
             self.context.variables.progress_bars = ProgressBarsConfig(globally=False,
                                                                       metric_calculations=False)
-            self.source = self.context.data_sources.add_pandas("dxextract")
-            if docs_dir is not None:
-                docs_dir.mkdir(parents=True, exist_ok=True)
-                self.context.add_data_docs_site(site_name="dxextract", site_config={
-                    "class_name": "SiteBuilder",
-                    "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                                      "base_directory": str(docs_dir)},
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                })
+            self.batch = (self.context.data_sources.add_pandas("dxextract")
+                          .add_dataframe_asset("frame").add_batch_definition_whole_dataframe("all"))
+        self._suites: dict[tuple[str, int, int], Any] = {}
+        self._definitions: dict[tuple[int, tuple[int, ...]], Any] = {}
 
-    def run(self, name: str, df: pd.DataFrame, expectations: list[Any]) -> Any:
-        gx = self.gx
+    def suites(self, suites_dir: Path | None) -> dict[str, Any]:
+        """``load_suites`` once per suite file (a file that changes is read again)."""
+        folder = suites_dir or default_suites_dir()
+        paths = sorted(folder.glob("*.json"))
+        if not paths:
+            raise SuiteLoadError(f"{folder}: no expectation suites (*.json) found")
+        out = {}
+        for path in paths:
+            st = path.stat()
+            key = (str(path.resolve()), st.st_mtime_ns, st.st_size)
+            if key not in self._suites:
+                self._suites[key] = load_suite(path)
+            out[f"{path.stem}.csv"] = self._suites[key]
+        return out
+
+    def definition(self, name: str, suite: Any, kept: tuple[int, ...]) -> Any:
+        """The validation definition for these expectations of ``suite`` (made on first use)."""
+        key = (id(suite), kept)
+        if key not in self._definitions:
+            gx = self.gx
+            # (shallow) copies: the context gives expectations ids; the loaded suite keeps none
+            expectations = [suite.expectations[i].copy(update={"id": None}) for i in kept]
+            unique = f"{name}-{len(self._definitions)}"
+            with _quiet_gx():
+                added = self.context.suites.add(gx.ExpectationSuite(name=unique, expectations=expectations))
+                self._definitions[key] = self.context.validation_definitions.add(
+                    gx.ValidationDefinition(data=self.batch, suite=added, name=unique))
+        return self._definitions[key]
+
+    def run(self, name: str, suite: Any, kept: tuple[int, ...], df: pd.DataFrame) -> Any:
+        """Check the frame cheaply; only a frame that fails runs again to name its rows.
+
+        ``result_format="COMPLETE"`` makes GX compute, for every expectation, the failing
+        values, their index and rows: more than half of the run's cost on a frame that passes.
+        Pass/fail does not depend on the result format, so a suite is checked with
+        ``BOOLEAN_ONLY`` and run again in full, as before, only when something failed.
+        """
+        vd = self.definition(name, suite, kept)
         with _quiet_gx():
-            suite = self.context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
+            vr = vd.run(batch_parameters={"dataframe": df}, result_format=_CHECK_FORMAT)
+            if not vr.success:
+                vr = vd.run(batch_parameters={"dataframe": df}, result_format=_REPORT_FORMAT)
+            # every run stores its results in the context (in memory): ~0.2 MB a document that
+            # a `run` over a thousand PDFs would keep; nothing here reads them back
+            store = self.context.validation_results_store
+            for key in store.list_keys():
+                store.remove_key(key)
+        return vr
+
+
+_ENGINE: _Engine | None = None
+_ENGINE_LOCK = threading.Lock()
+
+
+def _engine() -> _Engine:
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = _Engine()
+    return _ENGINE
+
+
+class _DocsRunner:
+    """Data Docs (optional HTML) need a site on a context of their own and the full results
+    stored: one fresh context per call, every suite run with ``COMPLETE``, as before."""
+
+    def __init__(self, docs_dir: Path) -> None:
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self.gx = gx
+        with _quiet_gx():
+            self.context = gx.get_context(mode="ephemeral")
+            self.context.variables.progress_bars = ProgressBarsConfig(globally=False,
+                                                                      metric_calculations=False)
+            self.source = self.context.data_sources.add_pandas("dxextract")
+            docs_dir.mkdir(parents=True, exist_ok=True)
+            self.context.add_data_docs_site(site_name="dxextract", site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                  "base_directory": str(docs_dir)},
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            })
+
+    def run(self, name: str, suite: Any, kept: tuple[int, ...], df: pd.DataFrame) -> Any:
+        gx = self.gx
+        expectations = [suite.expectations[i].copy(update={"id": None}) for i in kept]
+        with _quiet_gx():
+            added = self.context.suites.add(gx.ExpectationSuite(name=name, expectations=expectations))
             batch = self.source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all")
             vd = self.context.validation_definitions.add(
-                gx.ValidationDefinition(data=batch, suite=suite, name=name))
-            return vd.run(batch_parameters={"dataframe": df}, result_format="COMPLETE")
+                gx.ValidationDefinition(data=batch, suite=added, name=name))
+            return vd.run(batch_parameters={"dataframe": df}, result_format=_REPORT_FORMAT)
 
     def build_docs(self) -> None:
-        if self.docs_dir is not None:
-            with _quiet_gx():
-                self.context.build_data_docs(site_names=["dxextract"])
+        with _quiet_gx():
+            self.context.build_data_docs(site_names=["dxextract"])
 
 
 def _fmt(v: Any) -> str:
@@ -510,12 +602,14 @@ def _failure_rows(file: str, df: pd.DataFrame, vr: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _prepare(df: pd.DataFrame, suite: Any, frames: Frames) -> tuple[pd.DataFrame, list[Any], list[str]]:
-    """Add helper columns; keep the expectations whose columns exist; name missing columns."""
+def _prepare(df: pd.DataFrame, suite: Any, frames: Frames
+             ) -> tuple[pd.DataFrame, tuple[int, ...], list[str]]:
+    """Add helper columns; keep (by position) the expectations whose columns exist; name
+    missing columns."""
     work = df.copy()
-    keep: list[Any] = []
+    keep: list[int] = []
     missing: set[str] = set()
-    for e in suite.expectations:
+    for i, e in enumerate(suite.expectations):
         cfg = e.configuration
         meta, kwargs = dict(cfg.meta or {}), dict(cfg.kwargs)
         h = meta.get("helper")
@@ -528,21 +622,37 @@ def _prepare(df: pd.DataFrame, suite: Any, frames: Frames) -> tuple[pd.DataFrame
             if series is None:
                 continue
             work[kwargs["column"]] = series.astype(bool)
-            keep.append(e)
+            keep.append(i)
             continue
         if cfg.type == "expect_table_columns_to_match_set":
-            keep.append(e)
+            keep.append(i)
             continue
         absent = [c for c in _expectation_columns(kwargs) if c not in df.columns]
         if absent:
             missing.update(absent)  # expect_table_columns_to_match_set reports them once
             continue
-        keep.append(e)
-    return work, keep, sorted(missing)
+        keep.append(i)
+    return work, tuple(keep), sorted(missing)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """What one validation found (``failures``, one row per failing value) and what it ran."""
+
+    failures: pd.DataFrame
+    #: expectations evaluated, over every suite that had a frame
+    expectations: int
+    #: expectations that failed (one may fail on many rows)
+    failed: int
+    seconds: float
+
+    def summary(self) -> dict[str, Any]:
+        """For the manifest: what ran and what it found (no timing, so reruns stay identical)."""
+        return {"ran": True, "expectations": self.expectations, "failed": self.failed}
 
 
 def validate_outputs(frames: dict[str, pd.DataFrame], *, suites_dir: Path | None = None,
-                     docs_dir: Path | None = None) -> pd.DataFrame:
+                     docs_dir: Path | None = None, progress: ProgressFn | None = None) -> pd.DataFrame:
     """Run the expectation suites over the output frames; return the failures as rows.
 
     ``frames`` maps output file names (``"status_items.csv"``) to DataFrames; files without a
@@ -550,26 +660,45 @@ def validate_outputs(frames: dict[str, pd.DataFrame], *, suites_dir: Path | None
     frame that was not passed are not checked. Returns a DataFrame with columns ``file,
     expectation, column, value, row, page, message`` (``row`` is the frame's index label of the
     failing row, ``page`` its printed page); an empty frame means everything passed.
-    ``docs_dir``: also build GX Data Docs (HTML) there.
+    ``docs_dir``: also build GX Data Docs (HTML) there. ``progress(done, total)`` is called
+    with expectations run so far, suite by suite (a CLI turns it into a bar).
+
+    Great Expectations is imported, and its context and suites built, on the first call in a
+    process only; later calls reuse them (see :func:`validate_frames` for the counts).
 
     Raises :class:`SuiteLoadError` when a suite file cannot be loaded in full.
     """
-    # GX logs at INFO from import on (docs decorators, temp folders): quiet for the whole call
-    with _quiet_gx():
-        return _validate(frames, suites_dir, docs_dir)
+    return validate_frames(frames, suites_dir=suites_dir, docs_dir=docs_dir, progress=progress).failures
 
 
-def _validate(frames: Frames, suites_dir: Path | None, docs_dir: Path | None) -> pd.DataFrame:
-    suites = load_suites(suites_dir)
-    runner = _Runner(docs_dir)
+def validate_frames(frames: dict[str, pd.DataFrame], *, suites_dir: Path | None = None,
+                    docs_dir: Path | None = None, progress: ProgressFn | None = None) -> Validation:
+    """:func:`validate_outputs`, also saying how many expectations ran and failed."""
+    t0 = time.perf_counter()
+    # GX logs at INFO from import on (docs decorators, temp folders): quiet for the whole call;
+    # one engine per process, used by one call at a time
+    with _ENGINE_LOCK, _quiet_gx():
+        out, n_run, n_failed = _validate(frames, suites_dir, docs_dir, progress)
+    return Validation(out, n_run, n_failed, time.perf_counter() - t0)
+
+
+def _validate(frames: Frames, suites_dir: Path | None, docs_dir: Path | None,
+              progress: ProgressFn | None) -> tuple[pd.DataFrame, int, int]:
+    engine = _engine()
+    suites = engine.suites(suites_dir)
+    runner: _Engine | _DocsRunner = engine if docs_dir is None else _DocsRunner(docs_dir)
+    todo = [(file, suite) for file, suite in suites.items() if file in frames]
+    total = sum(len(suite.expectations) for _, suite in todo)
+    done = n_run = n_failed = 0
+    if progress is not None:
+        progress(0, total)
     rows: list[dict[str, Any]] = []
-    for file, suite in suites.items():
-        df = frames.get(file)
-        if df is None:
-            continue
-        work, expectations, missing = _prepare(df, suite, frames)
-        name = file.removesuffix(".csv")
-        vr = runner.run(name, work, expectations)
+    for file, suite in todo:
+        df = frames[file]
+        work, kept, missing = _prepare(df, suite, frames)
+        vr = runner.run(file.removesuffix(".csv"), suite, kept, work)
+        n_run += len(vr.results)
+        n_failed += sum(not r.success for r in vr.results)
         found = _failure_rows(file, df, vr)
         reported = {r["column"] for r in found if r["expectation"] == "expect_table_columns_to_match_set"}
         for col in missing:
@@ -578,13 +707,17 @@ def _validate(frames: Frames, suites_dir: Path | None, docs_dir: Path | None) ->
                               "column": col, "value": "", "row": None, "page": None,
                               "message": f"{file}: column {col!r} needed by a check is missing"})
         rows.extend(found)
-    runner.build_docs()
+        done += len(suite.expectations)
+        if progress is not None:
+            progress(done, total)
+    if isinstance(runner, _DocsRunner):
+        runner.build_docs()
     out = pd.DataFrame(rows, columns=FAILURE_COLUMNS)
     # index labels are ints for frames read from CSV; keep other labels as they are
     if all(isinstance(r, int) or r is None for r in out["row"]):
         out["row"] = out["row"].astype("Int64")
     out["page"] = out["page"].astype("Int64")
-    return out
+    return out, n_run, n_failed
 
 
 def summarize_failures(failures: pd.DataFrame, limit: int = 20) -> list[str]:
