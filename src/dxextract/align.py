@@ -745,7 +745,7 @@ def region_to_cells(region: Region, page: Page, chars: Sequence[Char], settings:
         pad = cell_padding(box, chars_to_lines(inside, settings.text))
         if pad is not None and pad >= 0:
             pads.append(pad)
-    table_pad = min(pads) if pads else None
+    table_pad = min(min(pads), settings.text.max_guessed_pad) if pads else None
     cells = [Cell(r=r, c=c, rowspan=rs, colspan=cs, page=page.number, bbox=box,
                   text=chars_to_cell_text(inside, box, settings.text, table_pad))
              for r, c, rs, cs, box, inside in placed]

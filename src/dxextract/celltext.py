@@ -46,6 +46,9 @@ class TextSettings:
     space_gap: float = 0.28
     #: slack (× size) when deciding whether the next word would have fitted
     fit_slack: float = 0.35
+    #: where no cell shows its padding (no left-aligned lines of different lengths), the smallest
+    #: left margin is taken as the padding, up to this (pt): centred text's margin is not padding
+    max_guessed_pad: float = 6.0
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,19 @@ def cell_padding(cell: BBox, lines: Sequence[Line]) -> float | None:
     return min(line.x0 - cell.x0 for line in lines)
 
 
+def aligned_padding(cell: BBox, lines: Sequence[Line]) -> float | None:
+    """The left padding a cell shows for certain: lines of different lengths that begin at one x
+    (left-aligned or justified text). Centred lines begin at different x and say nothing about
+    the padding; neither does a single line."""
+    if len(lines) < 2:
+        return None
+    starts = [ln.x0 for ln in lines]
+    ends = [ln.x1 for ln in lines]
+    if max(starts) - min(starts) > 0.5 or max(ends) - min(ends) <= 0.5:
+        return None
+    return min(starts) - cell.x0
+
+
 def cell_inner_box(cell: BBox, lines: Sequence[Line], pad: float | None = None,
                    right: float | None = None) -> BBox:
     """The part of the cell text can occupy: the cell less its padding.
@@ -211,10 +227,9 @@ def cell_inner_box(cell: BBox, lines: Sequence[Line], pad: float | None = None,
     """
     if not lines:
         return cell
-    if pad is None:
-        pad = cell_padding(cell, lines) or 0.0
-    # the padding is what the text leaves on the left; a quarter of the cell at most (text
-    # centred in a wide cell leaves more, and that is not padding)
+    if pad is None:  # a guess from this cell alone: within the usual padding
+        pad = min(cell_padding(cell, lines) or 0.0, TextSettings().max_guessed_pad)
+    # a quarter of the cell at most (text centred in a wide cell leaves more: not padding)
     pad = min(max(pad, 0.5), 0.25 * cell.width)
     x1 = cell.x1 - pad
     size = sorted(ln.size for ln in lines)[len(lines) // 2]

@@ -24,6 +24,7 @@ from .celltext import (
     PAGE_NUMBER,
     Line,
     TextSettings,
+    aligned_padding,
     begins_with_marker,
     cell_padding,
     chars_to_cell_text,
@@ -366,6 +367,7 @@ def _chars_in(chars: Sequence[Char], box: BBox) -> list[Char]:
 def grid_to_cells(grid: Grid, page: Page, chars: Sequence[Char], settings: ReconstructSettings) -> list[Cell]:
     """Cells with spans, bbox and text, for one grid on one page."""
     placed = []
+    table_pads: list[float] = []
     pads: dict[tuple[int, int], list[float]] = {}
     columns: dict[tuple[int, int], list[list[Line]]] = {}
     for r, c, rs, cs in grid_to_spans(grid, settings, chars):
@@ -376,13 +378,15 @@ def grid_to_cells(grid: Grid, page: Page, chars: Sequence[Char], settings: Recon
         columns.setdefault((c, cs), []).append(lines)
         pad = cell_padding(box, lines)
         if pad is not None and pad >= 0:
-            pads.setdefault((c, cs), []).append(pad)
-    # the left padding per column, from its own cells (left-aligned text touches it; a centred
-    # header elsewhere in the table does not say what this column's padding is), the table's
-    # where a column has no text; the right edge of wrapping per column, from where its
-    # wrapped lines end (producers pad right and left apart)
-    every = [p for ps in pads.values() for p in ps]
-    table_pad = min(every) if every else None
+            table_pads.append(pad)
+        shown = aligned_padding(box, lines)
+        if shown is not None and shown >= 0:
+            pads.setdefault((c, cs), []).append(shown)
+    # the left padding per column where its own left-aligned lines show it; elsewhere the
+    # table's smallest left margin, within the usual padding (a column of centred text does
+    # not show its padding); the right edge of wrapping per column, from where its wrapped
+    # lines end (producers pad right and left apart)
+    table_pad = min(min(table_pads), settings.text.max_guessed_pad) if table_pads else None
     col_pad = {key: min(ps) for key, ps in pads.items()}
     edges = {key: wrap_edge(cells) for key, cells in columns.items()}
     return [Cell(r=r, c=c, rowspan=rs, colspan=cs, page=page.number, bbox=box,
