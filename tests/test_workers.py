@@ -182,6 +182,15 @@ def test_dask_writes_the_same_folders_as_the_local_run(tmp_path: Path, one_worke
     assert snapshot(out) == snapshot(one_worker), "every CSV and manifest.json, byte for byte"
 
 
+def test_dask_with_validation_writes_the_same_folders(tmp_path: Path, cluster: Any) -> None:
+    """The expectation suites run on the worker; validation.csv and the manifest's record match."""
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    assert main(["run", "--raw", str(RAW), "--out", str(local), "--workers", "1"]) == 0
+    assert main(["run", "--raw", str(RAW), "--out", str(dask), "--executor", "dask",
+                 "--scheduler", cluster.scheduler_address]) == 0
+    assert snapshot(dask) == snapshot(local)
+
+
 def test_dask_names_the_clients_file_and_goes_on(tmp_path: Path, table_pdf: Path, cluster: Any,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     raw, out = tmp_path / "raw", tmp_path / "out"
