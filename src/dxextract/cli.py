@@ -7,12 +7,17 @@ Exit codes (CONTRACT.md): 0 written and validated; 1 written but an expectation 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import logging
+import os
 import sys
+import threading
 import traceback
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -154,81 +159,216 @@ def _source_guard(pdf: Path, digest: str, force: bool):
     return guard
 
 
-def _collisions(done: list[tuple[Path, str, Any]]) -> tuple[dict[str, tuple[Path, str, Any]], list[str]]:
-    """Group the processed documents by output folder: one document per folder is written; two
-    different files for one folder are refused by name (which one belongs there is the user's
-    call; ``--force`` does not decide it). Byte-identical copies are written once."""
-    by_name: dict[str, list[tuple[Path, str, Any]]] = {}
-    for item in done:
-        by_name.setdefault(item[2].folder_name, []).append(item)
-    chosen, refused = {}, []
-    for name, group in by_name.items():
-        if len({digest for _, digest, _ in group}) > 1:
-            files = ", ".join(str(pdf) for pdf, _, _ in group)
-            refused.append(f"{files}: all map to the output folder {name}; nothing was written for them "
-                           "(move all but one out of the raw folder)")
-            continue
-        chosen[name] = group[0]
-        for pdf, _, _ in group[1:]:
-            _say(f"{pdf.name}: same file as {group[0][0].name} (sha256 matches), written once")
-    return chosen, refused
+class _RunProgress:
+    """One tqdm bar over the run's documents on a terminal (silent otherwise); a document being
+    read counts by its share of pages done. Fed from the reading threads, hence the lock."""
+
+    def __init__(self, total: int) -> None:
+        from tqdm import tqdm
+
+        self.lock = threading.RLock()
+        self.share: dict[Path, float] = {}
+        self.bar = tqdm(total=total, desc="documents", unit="doc", file=sys.stderr, disable=None, leave=False,
+                        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total} [{elapsed}<{remaining}]")
+
+    def pages(self, pdf: Path, done: int, total: int) -> None:
+        with self.lock:
+            self.share[pdf] = min(done / max(total, 1), 0.99)
+            self._show()
+
+    def finished(self, pdf: Path) -> None:
+        with self.lock:
+            self.share[pdf] = 1.0
+            self._show()
+
+    def _show(self) -> None:
+        self.bar.n = sum(self.share.values())
+        self.bar.refresh()
+
+    @contextlib.contextmanager
+    def quiet(self):
+        """Messages printed inside are not drawn over by the bar."""
+        with self.lock:
+            self.bar.clear()
+            try:
+                yield
+            finally:
+                self.bar.refresh()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+@dataclass
+class _Claim:
+    """The finished documents that claim one output folder, and what became of the claim."""
+
+    #: (pdf, sha256, its Outputs while not yet written; None after)
+    docs: list[tuple[Path, str, Any]]
+    #: "held" (a pending document may still claim it), "written", "refused"
+    state: str = "held"
+
+
+class _Folders:
+    """Writes each finished document's folder as soon as that is safe (``run``).
+
+    Two different files for one folder are refused by name (which one belongs there is the
+    user's call; ``--force`` does not decide it); byte-identical copies are written once.
+    A folder's name is known only once its document is read: a finished document waits while a
+    pending one could still claim the folder by its file name (the folder name of a report
+    that names no municipality and year); a claim that only a document's content makes and
+    that arrives after the folder was written (a *late collision*) refuses the late file,
+    naming both, and the first file's folder stays written.
+    """
+
+    def __init__(self, base: Path, pending: Sequence[Path], args: argparse.Namespace) -> None:
+        from .emit import safe_folder_name
+
+        self.base, self.args, self.worst = base, args, 0
+        self.claims: dict[str, _Claim] = {}
+        self.pending_names = Counter(safe_folder_name(pdf.stem) for pdf in pending)
+
+    def failed(self, pdf: Path, e: DxextractError) -> None:
+        _error(e, self.args)
+        self.worst = max(self.worst, e.exit_code)
+        self._not_pending(pdf)
+
+    def finished(self, pdf: Path, digest: str, outputs: Any) -> None:
+        try:
+            self._claim(pdf, digest, outputs)
+        finally:  # only now: its own claim first, then what it no longer blocks
+            self._not_pending(pdf)
+
+    def _claim(self, pdf: Path, digest: str, outputs: Any) -> None:
+        name = outputs.folder_name
+        claim = self.claims.get(name)
+        if claim is None:
+            self.claims[name] = _Claim([(pdf, digest, outputs)])
+        elif claim.state == "refused":
+            files = ", ".join(str(p) for p, _, _ in claim.docs)
+            claim.docs.append((pdf, digest, None))
+            self._refuse(f"{pdf}: maps to the output folder {name} too, refused for {files}; "
+                         "nothing was written for it (move all but one out of the raw folder)")
+        elif claim.state == "written":
+            first, first_digest, _ = claim.docs[0]
+            if digest == first_digest:
+                _say(f"{pdf.name}: same file as {first.name} (sha256 matches), written once")
+            else:
+                self._refuse(f"{first}, {pdf}: all map to the output folder {name}; {first.name} was read "
+                             f"first and written; nothing was written for {pdf} (move all but one out of "
+                             "the raw folder and rerun)")
+        else:
+            claim.docs.append((pdf, digest, outputs))
+            if len({d for _, d, _ in claim.docs}) > 1:
+                claim.state = "refused"
+                claim.docs = sorted((p, d, None) for p, d, _ in claim.docs)  # the outputs are not kept
+                files = ", ".join(str(p) for p, _, _ in claim.docs)
+                self._refuse(f"{files}: all map to the output folder {name}; nothing was written for them "
+                             "(move all but one out of the raw folder)")
+
+    def close(self) -> int:
+        """After the last document: write what still waited; the worst exit code of the run."""
+        self.pending_names.clear()
+        self._write_ready()
+        return self.worst
+
+    def _not_pending(self, pdf: Path) -> None:
+        from .emit import safe_folder_name
+
+        self.pending_names[safe_folder_name(pdf.stem)] -= 1
+        self._write_ready()
+
+    def _refuse(self, message: str) -> None:
+        _say(f"dxextract: error: {message}")
+        self.worst = 2
+
+    def _write_ready(self) -> None:
+        for name in sorted(self.claims):
+            claim = self.claims[name]
+            if claim.state == "held" and self.pending_names[name] <= 0:
+                claim.state = "written"
+                claim.docs.sort(key=lambda doc: doc[0])
+                self._write(name, *claim.docs[0])
+                for pdf, _, _ in claim.docs[1:]:
+                    _say(f"{pdf.name}: same file as {claim.docs[0][0].name} (sha256 matches), written once")
+                claim.docs = [(p, d, None) for p, d, _ in claim.docs[:1]]  # a national run: memory stays flat
+
+    def _write(self, name: str, pdf: Path, digest: str, outputs: Any) -> None:
+        from .emit import write_folder
+        from .pipeline import outputs_to_files
+
+        target = self.base / name
+        try:
+            notes = write_folder(target, outputs_to_files(outputs), outputs.manifest, force=True,
+                                 guard=_source_guard(pdf, digest, self.args.force))
+        except DxextractError as e:
+            _error(e, self.args)
+            self.worst = max(self.worst, e.exit_code)
+            return
+        for note in notes:
+            _say(f"dxextract: {note}")
+        _summary(target, outputs)
+        self.worst = max(self.worst, _exit_code(outputs))
+
+
+def _executor_settings(args: argparse.Namespace):
+    from .executors import ExecutorSettings
+
+    workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
+    return ExecutorSettings(executor=args.executor, workers=workers, timeout=args.timeout,
+                            scheduler=args.scheduler)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Every PDF under ``raw/`` into ``normalized/<lg_code>_<report_fy>/``, skipping unchanged ones.
 
-    Every document is read first; then each output folder is written, unless two inputs
-    claim it or it holds another file's output (without ``--force``): those are refused
-    (exit 2) and the rest still proceed.
+    ``--workers`` documents are read at once (``--executor dask``: on a cluster); each folder
+    is written as soon as its document is read and no other can claim it (:class:`_Folders`).
+    Two inputs for one folder, or a folder holding another file's output (without
+    ``--force``), are refused (exit 2) and the rest still proceed.
     """
-    from .emit import check_base, recover_folder, sha256_file, write_folder
-    from .pipeline import IngestSettings, outputs_to_files
+    from .emit import check_base, recover_folder, sha256_file
+    from .executors import make_executor
+    from .pipeline import IngestSettings
+    from .worker import internal_error
 
     raw, base = Path(args.raw), Path(args.out)
     check_base(base)  # refuse before the work, not after it
+    executor = make_executor(_executor_settings(args))  # and a missing dask, a bad --workers
     pdfs = sorted(p for p in raw.rglob("*") if p.suffix.lower() == ".pdf")
     if not pdfs:
         raise DxextractError(f"{raw}: no PDF files found")
     for note in recover_folder(base):
         _say(f"dxextract: {note}")
     known = _known_sources(base)
-    read = _reader(args)
     worst = 0
-    done = []
+    digests: dict[Path, str] = {}
     for pdf in pdfs:
         try:
             digest = sha256_file(pdf)
-            if digest in known and not args.force:
-                _say(f"{pdf.name}: unchanged (sha256 matches {known[digest]}), skipped")
-                continue
-            done.append((pdf, digest, read(pdf, IngestSettings(validate=not args.no_validate),
-                                           _progress(pdf.name))))
-        except DxextractError as e:
-            _error(e, args)
-            worst = max(worst, e.exit_code)
         except Exception as e:  # one file's surprise must not abort the folder
-            from .worker import internal_error
-
-            _error(internal_error(pdf, e), args)
+            _error(e if isinstance(e, DxextractError) else internal_error(pdf, e), args)
             worst = 2
-    chosen, refused = _collisions(done)
-    for message in refused:
-        _say(f"dxextract: error: {message}")
-        worst = 2
-    for name, (pdf, digest, outputs) in sorted(chosen.items()):
-        target = base / name
-        try:
-            notes = write_folder(target, outputs_to_files(outputs), outputs.manifest, force=True,
-                                 guard=_source_guard(pdf, digest, args.force))
-        except DxextractError as e:
-            _error(e, args)
-            worst = max(worst, e.exit_code)
             continue
-        for note in notes:
-            _say(f"dxextract: {note}")
-        _summary(target, outputs)
-        worst = max(worst, _exit_code(outputs))
-    return worst
+        if digest in known and not args.force:
+            _say(f"{pdf.name}: unchanged (sha256 matches {known[digest]}), skipped")
+            continue
+        digests[pdf] = digest
+    folders = _Folders(base, list(digests), args)
+    progress = _RunProgress(len(digests))
+    try:
+        for pdf, result in executor.results(list(digests), IngestSettings(validate=not args.no_validate),
+                                            progress.pages):
+            progress.finished(pdf)
+            with progress.quiet():
+                if isinstance(result, DxextractError):
+                    folders.failed(pdf, result)
+                else:
+                    folders.finished(pdf, digests[pdf], result)
+        with progress.quiet():
+            return max(worst, folders.close())
+    finally:
+        progress.close()
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -286,7 +426,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="re-ingest even when the sha256 matches; replace a folder made from another file")
     p.add_argument("--no-validate", action="store_true", help="skip the expectation suites")
     p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
-                   help="stop reading one PDF after this many seconds (exit 2 for it; 0: no limit; default 600)")
+                   help="stop reading one PDF after this many seconds (exit 2 for it; 0: no limit, read in "
+                        "this process one at a time; default 600)")
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help=f"read N documents at once, each in its own process (default: the number of cores, "
+                        f"{os.cpu_count() or 1}; --executor local only)")
+    p.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help="where documents are read: worker processes here (local, default) or a Dask cluster")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="the Dask scheduler for --executor dask, e.g. tcp://scheduler:8786")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", parents=[common], help="compare two consecutive years' ingest folders")

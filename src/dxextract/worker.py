@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -45,6 +46,17 @@ def internal_error(pdf: Path, e: BaseException, detail: str = "") -> InternalErr
     return InternalError(f"{pdf}: internal error while reading this file ({type(e).__name__}: {e}); "
                          "other files are not affected; rerun with --debug and report it",
                          detail or traceback.format_exc())
+
+
+def timeout_error(pdf: Path, timeout: float) -> DocumentTimeoutError:
+    """The one message for a document not read within ``--timeout`` (local worker or cluster)."""
+    return DocumentTimeoutError(
+        f"{pdf}: not read within {timeout:g} s (--timeout); the file may be damaged "
+        "(e.g. a reference loop) or very large; nothing was written for it")
+
+
+class Cancelled(Exception):
+    """The run stopped (Ctrl-C, or an error outside this document) while this document was read."""
 
 
 def _child(conn: Connection, pdf: Path, settings: IngestSettings, timeout: float, log_level: int) -> None:
@@ -89,11 +101,13 @@ def _kill(proc: Any) -> None:
 
 
 def process_pdf_limited(pdf: Path, settings: IngestSettings | None = None, progress: ProgressFn | None = None,
-                        worker: WorkerSettings | None = None) -> Outputs:
+                        worker: WorkerSettings | None = None, cancel: threading.Event | None = None) -> Outputs:
     """:func:`dxextract.pipeline.process_pdf` in a worker, stopped after ``worker.timeout`` s.
 
     Raises what ``process_pdf`` raises; :class:`DocumentTimeoutError` on time-out;
-    :class:`InternalError` for any other exception or a worker that died.
+    :class:`InternalError` for any other exception or a worker that died; :class:`Cancelled`
+    (the worker killed) as soon as ``cancel`` is set: ``run --workers N`` waits on several
+    documents from threads, and Ctrl-C must not wait for each of them to finish.
     """
     settings = settings or IngestSettings()
     worker = worker or WorkerSettings()
@@ -111,20 +125,20 @@ def process_pdf_limited(pdf: Path, settings: IngestSettings | None = None, progr
     proc.start()
     send.close()
     try:
-        return _wait(pdf, proc, receive, progress, time.monotonic() + worker.timeout, worker.timeout)
+        return _wait(pdf, proc, receive, progress, time.monotonic() + worker.timeout, worker.timeout, cancel)
     finally:
         _kill(proc)
         receive.close()
 
 
 def _wait(pdf: Path, proc: Any, receive: Connection, progress: ProgressFn | None, deadline: float,
-          timeout: float) -> Outputs:
+          timeout: float, cancel: threading.Event | None = None) -> Outputs:
     while True:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled(f"{pdf}: stopped unfinished")
         left = deadline - time.monotonic()
         if left <= 0:
-            raise DocumentTimeoutError(
-                f"{pdf}: not read within {timeout:g} s (--timeout); the file may be damaged "
-                "(e.g. a reference loop) or very large; nothing was written for it")
+            raise timeout_error(pdf, timeout)
         if not receive.poll(min(left, 0.5)):
             continue
         try:
