@@ -297,3 +297,17 @@ def test_wide_left_padding_is_the_producers_not_a_fitted_cap() -> None:
     box = BBox(0.0, 0.0, 8.3 + 135 + 8.3, 40.0)
     chars = _jp("あいうえおかきくけこさしすせ", 8.3, 2)[:13] + _jp("そ", 8.3, 16)
     assert chars_to_cell_text(chars, box, pad=8.3) == "あいうえおかきくけこさしすそ"
+
+
+def test_rows_rules_running_past_the_box_add_the_outer_columns() -> None:
+    from dxextract.reconstruct import cluster_to_grid
+
+    # rows ruled from x=0 to 400; only the middle columns (100..300) boxed
+    h = [Segment("h", 0, y, 400, y) for y in (0, 20, 40, 60)]
+    v = [Segment("v", x, 0, x, 60) for x in (100, 200, 300)]
+    grid = cluster_to_grid(h + v, ReconstructSettings())
+    assert grid is not None and grid.xs == (0, 100, 200, 300, 400)
+    # a rule overhanging by a point or two is no column
+    h2 = [Segment("h", 98, y, 302, y) for y in (0, 20, 40, 60)]
+    grid2 = cluster_to_grid(h2 + v, ReconstructSettings())
+    assert grid2 is not None and grid2.xs == (100, 200, 300)

@@ -57,6 +57,9 @@ class ReconstructSettings:
     #: a gap wider than this × font size separates two cells' text in a row no rule divides
     #: (a word space is about a quarter to a third of an em; a column gutter is wider than one)
     column_gap: float = 1.0
+    #: rows rules running on this far (pt) past a table's outermost vertical rule, in most rows,
+    #: mark a column outside the box (a wide rule, not a stray overhang of a point or two)
+    wider_rules: float = 6.0
     #: a ruled band splits into one row per text line when a column holds at least this many
     #: lines, each one number (two figures stacked may be a value and its unit line)
     split_rows_min_lines: int = 2
@@ -205,7 +208,25 @@ def cluster_to_grid(cluster: Sequence[Segment], settings: ReconstructSettings) -
     if len(xs) < settings.min_cols + 1 or len(ys) < settings.min_rows + 1:
         return None
     ys = _open_ends(ys, v, settings)
+    xs = _rules_run_wider(xs, h, settings)
     return Grid(tuple(xs), tuple(ys), h, v)
+
+
+def _rules_run_wider(xs: list[float], h: Sequence[Segment], settings: ReconstructSettings) -> list[float]:
+    """Add a column on a side where most of the table's rows rules run on past its boxed part.
+
+    A statistics layout boxes some columns and rules the rows across the whole table: the
+    label column and the last column stand outside every vertical rule, between the rules'
+    ends and the box. Their edges are where the rules end.
+    """
+    out = list(xs)
+    lefts = [s.x0 for s in h if s.x0 < xs[0] - settings.wider_rules]
+    if lefts and len(lefts) * 2 >= len(h):
+        out.insert(0, min(lefts))
+    rights = [s.x1 for s in h if s.x1 > xs[-1] + settings.wider_rules]
+    if rights and len(rights) * 2 >= len(h):
+        out.append(max(rights))
+    return out
 
 
 def _open_ends(ys: list[float], v: Sequence[Segment], settings: ReconstructSettings) -> list[float]:
