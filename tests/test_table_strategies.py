@@ -311,3 +311,22 @@ def test_rows_rules_running_past_the_box_add_the_outer_columns() -> None:
     h2 = [Segment("h", 98, y, 302, y) for y in (0, 20, 40, 60)]
     grid2 = cluster_to_grid(h2 + v, ReconstructSettings())
     assert grid2 is not None and grid2.xs == (100, 200, 300)
+
+
+def test_strategies_are_named_settings_and_pluggable(monkeypatch) -> None:
+    from dxextract import reconstruct
+
+    with pytest.raises(SettingsError, match="unknown"):
+        ReconstructSettings(strategies=("hrules", "magic"))
+    seen = []
+
+    def one_cell(page, taken, settings, hints):
+        seen.append(list(taken))
+        box = BBox(10, 10, 100, 30)
+        return [(box, [reconstruct.Cell(r=0, c=0, rowspan=1, colspan=1, text="x", page=page.number, bbox=box)], 1, 1)]
+
+    monkeypatch.setitem(reconstruct.STRATEGIES, "one", ("a made-up strategy", one_cell))
+    page = Page(1, 600, 800, tuple(words("hello", 20, 15)), ())
+    found = page_to_tables(page, ReconstructSettings(strategies=("one",)))
+    assert [t.n_cols for t in found.tables] == [1] and seen == [[]]
+    assert page_to_tables(page, ReconstructSettings(strategies=())).tables == ()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -73,6 +73,8 @@ class ReconstructSettings:
     align: AlignSettings | None = field(default_factory=AlignSettings)
     #: tables without rules (rows and columns from text alignment); None turns that path off
     text_tables: TextTableSettings | None = field(default_factory=TextTableSettings)
+    #: strategies that read what the ruled grid left, in order (names in ``STRATEGIES``)
+    strategies: tuple[str, ...] = ("hrules", "text")
 
     def __post_init__(self) -> None:
         from .errors import SettingsError
@@ -83,6 +85,9 @@ class ReconstructSettings:
                 raise SettingsError(f"ReconstructSettings.{key}: expected a number >= 0, got {value!r}")
         if not 0 < self.cover <= 1:
             raise SettingsError(f"ReconstructSettings.cover: expected 0 < cover <= 1, got {self.cover!r}")
+        unknown = [n for n in self.strategies if n not in STRATEGIES]
+        if unknown:
+            raise SettingsError(f"ReconstructSettings.strategies: unknown {unknown!r}; known: {sorted(STRATEGIES)}")
 
 
 @dataclass(frozen=True)
@@ -424,7 +429,8 @@ def grid_to_cells(grid: Grid, page: Page, chars: Sequence[Char], settings: Recon
 
 def page_to_tables(page: Page, settings: ReconstructSettings | None = None,
                    hints: Sequence[ColumnHint] = ()) -> PageTables:
-    """The ruled tables of one page (table ids are provisional: ``p<page>-<n>``).
+    """The tables of one page (table ids are provisional: ``p<page>-<n>``): the ruled grids
+    first, then each of ``settings.strategies`` (see :data:`STRATEGIES`) on what is left.
 
     ``hints``: columns of tables ruled only horizontally found on other pages (see
     :func:`pages_to_tables`).
@@ -443,25 +449,14 @@ def page_to_tables(page: Page, settings: ReconstructSettings | None = None,
         if found is not None:
             tables.append(replace(found[0], table_id=f"p{page.number}-{len(tables) + 1}"))
             boxes.append(found[1])
-    if settings.align is not None:
-        # tables ruled only horizontally (word processors, booktabs): structure from alignment
+    for name in settings.strategies:
+        what, find = STRATEGIES[name]
         try:
-            found_h = hrule_tables(page, boxes, settings.align, hints)
+            found_s = find(page, boxes, settings, hints)
         except Exception as e:
-            warnings.append(_unexpected(f"page {page.number}, tables ruled only horizontally", e, page.number))
-            found_h = []
-        for box, cells, n_rows, n_cols in found_h:
-            tables.append(Table(table_id="", cells=tuple(cells), n_rows=n_rows, n_cols=n_cols,
-                                header_rows=0, pages=(page.number,)))
-            boxes.append(box)
-    if settings.text_tables is not None and page.source:
-        # tables nobody ruled: rows and columns from text alignment, outside the ruled ones
-        try:
-            found_t = text_tables(Path(page.source), page, boxes, settings.text_tables, settings.text)
-        except Exception as e:
-            warnings.append(_unexpected(f"page {page.number}, tables without rules", e, page.number))
-            found_t = []
-        for box, cells, n_rows, n_cols in found_t:
+            warnings.append(_unexpected(f"page {page.number}, {what}", e, page.number))
+            found_s = []
+        for box, cells, n_rows, n_cols in found_s:
             tables.append(Table(table_id="", cells=tuple(cells), n_rows=n_rows, n_cols=n_cols,
                                 header_rows=0, pages=(page.number,)))
             boxes.append(box)
@@ -476,6 +471,33 @@ def page_to_tables(page: Page, settings: ReconstructSettings | None = None,
     tables = [replace(t, caption=_caption(t, free)) for t in tables]
     return PageTables(number=page.number, width=page.width, height=page.height,
                       tables=tuple(tables), free_lines=free, warnings=tuple(warnings))
+
+
+Found = list[tuple[BBox, list[Cell], int, int]]
+StrategyFn = Callable[[Page, Sequence[BBox], "ReconstructSettings", Sequence[ColumnHint]], Found]
+
+
+def _hrules_strategy(page: Page, taken: Sequence[BBox], settings: ReconstructSettings,
+                     hints: Sequence[ColumnHint]) -> Found:
+    """Word processors, booktabs: rows from horizontal rules, columns from text alignment."""
+    return hrule_tables(page, taken, settings.align, hints) if settings.align is not None else []
+
+
+def _text_strategy(page: Page, taken: Sequence[BBox], settings: ReconstructSettings,
+                   hints: Sequence[ColumnHint]) -> Found:
+    """Nobody ruled it: rows and columns from text alignment alone (camelot's stream parser)."""
+    if settings.text_tables is None or not page.source:
+        return []
+    return text_tables(Path(page.source), page, taken, settings.text_tables, settings.text)
+
+
+#: Table strategies after the ruled grid (lattice), by name, in the order they read a page:
+#: each is handed the areas the ones before explained (``taken``) and reads only the rest.
+#: A new strategy is one function here and its name in ``ReconstructSettings.strategies``.
+STRATEGIES: dict[str, tuple[str, StrategyFn]] = {
+    "hrules": ("tables ruled only horizontally", _hrules_strategy),
+    "text": ("tables without rules", _text_strategy),
+}
 
 
 def _cluster_to_table(cluster: Sequence[Segment], page: Page, settings: ReconstructSettings
