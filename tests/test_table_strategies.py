@@ -330,3 +330,11 @@ def test_strategies_are_named_settings_and_pluggable(monkeypatch) -> None:
     found = page_to_tables(page, ReconstructSettings(strategies=("one",)))
     assert [t.n_cols for t in found.tables] == [1] and seen == [[]]
     assert page_to_tables(page, ReconstructSettings(strategies=())).tables == ()
+
+
+def test_columnar_evidence_needs_lines_standing_together() -> None:
+    chars = []
+    for i, y in enumerate((100, 300, 500)):  # a label and its value here and there on the page
+        chars += words(f"Label {i}", 50, y) + words(str(i), 300, y)
+    page = Page(1, 600, 800, tuple(chars), ())
+    assert columnar_lines(page, [], TextTableSettings()) == 1

@@ -40,6 +40,9 @@ class TextTableSettings:
     #: a table needs at least this many text lines that break into two runs or more: fewer
     #: is a label beside a value, not a table
     min_lines: int = 3
+    #: lines broken into runs count together while each is within this many line heights of
+    #: the one before (a table's rows, a wrapped cell or a section row between them)
+    block_gap: float = 3.0
     #: a camelot table needs at least this many columns and rows
     min_cols: int = 2
     min_rows: int = 2
@@ -61,7 +64,7 @@ class TextTableSettings:
 
         if self.parser not in ("stream", "network"):
             raise SettingsError(f"TextTableSettings.parser: expected 'stream' or 'network', got {self.parser!r}")
-        for key in ("run_gap", "overlap", "max_empty", "max_run_share"):
+        for key in ("run_gap", "overlap", "max_empty", "max_run_share", "block_gap"):
             value = getattr(self, key)
             if not isinstance(value, (int, float)) or value < 0:
                 raise SettingsError(f"TextTableSettings.{key}: expected a number >= 0, got {value!r}")
@@ -89,10 +92,19 @@ def _outside(chars: Sequence[Char], taken: Sequence[BBox]) -> list[Char]:
 
 def columnar_lines(page: Page, taken: Sequence[BBox], settings: TextTableSettings,
                    text: TextSettings | None = None) -> int:
-    """How many text lines outside ``taken`` break into two runs or more: the evidence that
-    the page may hold a table without rules (cheap: no camelot)."""
+    """How many text lines outside ``taken``, standing together, break into two runs or more:
+    the evidence that the page may hold a table without rules (cheap: no camelot)."""
     lines = chars_to_lines(_outside(page.chars, taken), text)
-    return sum(1 for ln in lines if len(_runs(ln.chars, settings.run_gap)) >= 2)
+    rows = sorted((min(c.top for c in ln.chars), max(c.bottom for c in ln.chars)) for ln in lines
+                  if len(_runs(ln.chars, settings.run_gap)) >= 2)
+    # the largest block of them, each within a few line heights of the one before: a table's
+    # rows stand together; a label and its value here and there on a page do not make one
+    best = run = 0
+    for i, (top, bottom) in enumerate(rows):
+        near = i > 0 and top - rows[i - 1][1] <= settings.block_gap * (bottom - top)
+        run = run + 1 if near else 1
+        best = max(best, run)
+    return best
 
 
 def _camelot_grids(pdf: Path, page: Page, settings: TextTableSettings
