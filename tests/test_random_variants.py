@@ -7,12 +7,13 @@ seeds ingest without an internal error.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
 
 import pytest
+
+from truth_frames import load_make_variants
 
 pytest.importorskip("reportlab", reason="reportlab (dev extra) draws the random variants")
 
@@ -22,16 +23,9 @@ TRUTH = ROOT.parent / "shared" / "corpus" / "kasama_dx_r5.json"
 HANDFUL = (0, 5, 10)
 
 
-def _variants_module():
-    spec = importlib.util.spec_from_file_location("make_variants", ROOT / "scripts" / "make_variants.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("make_variants", mod)
-    spec.loader.exec_module(mod)
-    return mod
 
 
-mv = _variants_module()
+mv = load_make_variants()
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +91,6 @@ def _render(seed: int, folder: Path) -> Path:
     """Render one seed in its own process: reportlab keeps font and document state per process,
     and a render here must neither see nor leave any for the other variant tests."""
     import subprocess
-    import sys
 
     folder.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, str(ROOT / "scripts" / "make_variants.py"), "--random", "--seed", str(seed),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import pytest
+
+from truth_frames import load_make_variants
 
 pytest.importorskip("reportlab")
 pdfplumber = pytest.importorskip("pdfplumber")
@@ -21,16 +21,9 @@ TRUTH_CANDIDATES = [
 ]
 
 
-def _load_module():
-    spec = importlib.util.spec_from_file_location("make_variants", SCRIPT)
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["make_variants"] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
-mv = _load_module()
+mv = load_make_variants()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ machine lacks are skipped with the reason (CI installs them: scripts/test).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import pytest
 
 from dxextract.emit import frame_to_csv
 from dxextract.pipeline import IngestSettings, Outputs, process_pdf
+from truth_frames import load_make_variants
 
 pytest.importorskip("reportlab")
 
@@ -34,17 +34,10 @@ BARS = {
 }
 
 
-def _variants_module():
-    spec = importlib.util.spec_from_file_location("make_variants", REPO / "scripts" / "make_variants.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("make_variants", mod)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _render(route: str, year: str, tmp: Path) -> Path:
-    mv = _variants_module()
+    mv = load_make_variants()
     truth = json.loads((SHARED / "corpus" / f"kasama_dx_{year}.json").read_text(encoding="utf-8"))
     try:
         return mv.make_variant(truth, route, tmp)

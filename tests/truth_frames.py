@@ -218,3 +218,20 @@ def truth_frames(spec: dict[str, Any]) -> dict[str, pd.DataFrame]:
 YEARS = ["kasama_dx_r5", "kasama_dx_r6"]
 needs_corpus = pytest.mark.skipif(not (CORPUS / "kasama_dx_r5.json").exists(),
                                   reason="../shared/corpus not available")
+
+
+def load_make_variants():
+    """``scripts/make_variants.py`` as a module (one instance per test process, shared by the
+    variant tests)."""
+    import importlib.util
+    import sys
+
+    if "make_variants" in sys.modules:
+        return sys.modules["make_variants"]
+    script = Path(__file__).resolve().parents[1] / "scripts" / "make_variants.py"
+    spec = importlib.util.spec_from_file_location("make_variants", script)
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["make_variants"] = mod
+    spec.loader.exec_module(mod)
+    return mod
