@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import tempfile
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -112,9 +113,14 @@ def _camelot_grids(pdf: Path, page: Page, settings: TextTableSettings
     """(bbox, column x boundaries, row y boundaries) of each table camelot finds, top-left origin."""
     import camelot
 
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
+            tempfile.TemporaryDirectory(prefix="dxextract-page-") as tmp:
         warnings.simplefilter("ignore")
-        found = camelot.read_pdf(str(pdf), pages=str(page.number), flavor=settings.parser)
+        # camelot opens the whole file to count its pages on every call: hand it the one page
+        # (a 612-page book costs ~40 ms a call otherwise); its page box and coordinates stay
+        one = Path(tmp) / "page.pdf"
+        _one_page(pdf, page.number, one)
+        found = camelot.read_pdf(str(one), pages="1", flavor=settings.parser)
     out = []
     for t in found:
         if not t.cols or not t.rows:
@@ -124,6 +130,22 @@ def _camelot_grids(pdf: Path, page: Page, settings: TextTableSettings
         x0, y0, x1, y1 = t._bbox
         out.append((BBox(x0, page.height - y1, x1, page.height - y0), xs, ys))
     return out
+
+
+def _one_page(pdf: Path, number: int, out: Path) -> None:
+    """Page ``number`` of ``pdf`` alone in a new PDF (pdfium copies the page and its resources)."""
+    import pypdfium2 as pdfium
+
+    src = pdfium.PdfDocument(str(pdf))
+    try:
+        new = pdfium.PdfDocument.new()
+        try:
+            new.import_pages(src, [number - 1])
+            new.save(str(out))
+        finally:
+            new.close()
+    finally:
+        src.close()
 
 
 def _area(b: BBox) -> float:
