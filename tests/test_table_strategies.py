@@ -338,3 +338,60 @@ def test_columnar_evidence_needs_lines_standing_together() -> None:
         chars += words(f"Label {i}", 50, y) + words(str(i), 300, y)
     page = Page(1, 600, 800, tuple(chars), ())
     assert columnar_lines(page, [], TextTableSettings()) == 1
+
+
+def test_a_cell_centred_beside_two_lines_is_one_row() -> None:
+    from dxextract.textalign import merge_wrapped_rows
+
+    # 'Investigative Matters / Received by AUSAs' with its figures printed between the two
+    # lines (overlapping both), then a one-line row: three text rows from the parser, two rows
+    chars = words("Investigative Matters", 0, 0) + words("426", 150, 6) + words("Received by", 0, 12)
+    chars += words("Defendants", 0, 40) + words("290", 150, 40)
+    ys = [-1.0, 5.0, 11.5, 30.0, 52.0]
+    out = merge_wrapped_rows(chars, [0.0, 140.0, 180.0], ys, TextTableSettings())
+    assert out == [-1.0, 30.0, 52.0]
+
+
+def test_rows_set_apart_are_not_joined_as_side_by_side() -> None:
+    from dxextract.textalign import merge_wrapped_rows
+
+    chars = []
+    for i, (a, b) in enumerate([("A", "1,530"), ("B", "1,253"), ("C", "2,783")]):
+        chars += words(a, 0, 11 * i) + words(b, 100, 11 * i)  # tight: boxes touch, never overlap
+    ys = [-1.0, 10.5, 21.5, 40.0]
+    assert merge_wrapped_rows(chars, [0.0, 90.0, 160.0], ys, TextTableSettings()) == ys
+
+
+def test_the_last_line_of_the_paragraph_above_is_not_the_first_row() -> None:
+    from dxextract.textalign import _without_prose_row
+
+    prose = words("received no prison term and six received", 20, 0) + words("sentences of more", 20, 15)
+    table = words("District", 20, 50) + words("FY 2007", 150, 50) + words("FY 2008", 220, 50)
+    table += words("Cases", 20, 70) + words("217", 150, 70) + words("197", 220, 70)
+    ys = [14.0, 45.0, 65.0, 85.0]
+    box = BBox(15.0, 14.0, 280.0, 85.0)
+    inside = [c for c in prose + table if c.top >= 14]
+    assert _without_prose_row(prose + table, inside, ys, box, None) == [45.0, 65.0, 85.0]
+    # a title row with nothing above it at the paragraph's leading stays
+    assert _without_prose_row(table + words("Table 3", 20, 15), [c for c in table] + words("Table 3", 20, 15),
+                              ys, box, None) == ys
+
+
+def test_a_box_with_a_header_rule_reads_its_columns_from_the_text() -> None:
+    # a frame and a rule under the header, no rule down the table: columns from alignment
+    xs, ys = [0.0, 300.0], [0.0, 20.0, 100.0]
+    segs = [Segment("h", 0.0, y, 300.0, y) for y in ys] + [Segment("v", x, 0.0, x, 100.0) for x in xs]
+    chars = words("Name", 5, 5) + words("Count", 150, 5) + words("Rate", 230, 5)
+    for i, (a, b, c) in enumerate([("Austria", "5,821", "92.9"), ("Belgium", "906", "0.4"), ("Cyprus", "12", "7.0")]):
+        chars += words(a, 5, 25 + 25 * i) + words(b, 150, 25 + 25 * i) + words(c, 230, 25 + 25 * i)
+    page = Page(number=1, width=400, height=200, chars=tuple(chars), segments=tuple(segs))
+    [t] = page_to_tables(page, ReconstructSettings(strategies=())).tables
+    assert (t.n_rows, t.n_cols) == (4, 3)
+    assert {(c.r, c.c, c.text) for c in t.cells} >= {(0, 0, "Name"), (1, 1, "5,821"), (3, 2, "7.0")}
+
+
+def test_a_framed_paragraph_is_still_not_a_table() -> None:
+    segs = [Segment("h", 0.0, y, 300.0, y) for y in (0.0, 60.0)] + [Segment("v", x, 0.0, x, 60.0) for x in (0.0, 300.0)]
+    chars = words("A framed note that runs over", 5, 5) + words("two lines of plain prose.", 5, 20)
+    page = Page(number=1, width=400, height=200, chars=tuple(chars), segments=tuple(segs))
+    assert page_to_tables(page, ReconstructSettings(strategies=())).tables == ()

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .align import AlignSettings, ColumnHint, hrule_tables, table_hint
+from .align import AlignSettings, ColumnHint, Region, hrule_tables, region_to_cells, table_hint
 from .celltext import (
     PAGE_NUMBER,
     Line,
@@ -508,6 +508,10 @@ def _cluster_to_table(cluster: Sequence[Segment], page: Page, settings: Reconstr
         return None
     box = grid.bbox
     inside = _chars_in(page.chars, box)
+    if len(grid.xs) == 2:
+        framed = _framed_columns(grid, page, inside, settings)
+        if framed is not None:
+            return framed, box
     grid = split_unruled_rows(grid, inside, settings)
     cells = grid_to_cells(grid, page, inside, settings)
     if not any(c.text.strip() for c in cells):
@@ -516,6 +520,23 @@ def _cluster_to_table(cluster: Sequence[Segment], page: Page, settings: Reconstr
         return None  # a framed paragraph is not a table
     return Table(table_id="", cells=tuple(cells), n_rows=len(grid.ys) - 1, n_cols=len(grid.xs) - 1,
                  header_rows=0, pages=(page.number,)), box
+
+
+def _framed_columns(grid: Grid, page: Page, inside: Sequence[Char], settings: ReconstructSettings
+                    ) -> Table | None:
+    """A box (with rules across it, but none down it) whose text stands in columns: the
+    columns from text alignment, the rows from its rules and text (as for tables ruled only
+    horizontally), or None when its text is prose (a framed paragraph)."""
+    if settings.align is None or not any(c.text.strip() for c in inside):
+        return None
+    x0, x1 = grid.xs
+    rules = tuple(Segment("h", x0, y, x1, y) for y in grid.ys)
+    found = region_to_cells(Region(x0, x1, rules), page, [c for c in inside if c.upright], settings.align)
+    if found is None:
+        return None
+    cells, n_rows, n_cols = found
+    return Table(table_id="", cells=tuple(cells), n_rows=n_rows, n_cols=n_cols, header_rows=0,
+                 pages=(page.number,))
 
 
 def _page_to_tables_safe(page: Page, settings: ReconstructSettings, hints: Sequence[ColumnHint] = ()

@@ -59,13 +59,16 @@ class TextTableSettings:
     #: lines whose runs are all wider than this share of the table are running text set in
     #: columns (a two-column article), not a table
     max_run_share: float = 0.4
+    #: two text rows overlapping by more than this share of the font size are one row: a cell
+    #: centred beside another cell's two lines (tight leading overlaps by a tenth or so)
+    same_row_overlap: float = 0.25
 
     def __post_init__(self) -> None:
         from .errors import SettingsError
 
         if self.parser not in ("stream", "network"):
             raise SettingsError(f"TextTableSettings.parser: expected 'stream' or 'network', got {self.parser!r}")
-        for key in ("run_gap", "overlap", "max_empty", "max_run_share", "block_gap"):
+        for key in ("run_gap", "overlap", "max_empty", "max_run_share", "block_gap", "same_row_overlap"):
             value = getattr(self, key)
             if not isinstance(value, (int, float)) or value < 0:
                 raise SettingsError(f"TextTableSettings.{key}: expected a number >= 0, got {value!r}")
@@ -196,24 +199,47 @@ def grid_to_text_cells(page: Page, chars: Sequence[Char], xs: Sequence[float], y
     return cells
 
 
+def _rows_of(chars: Sequence[Char], ys: Sequence[float]) -> list[list[Char]]:
+    rows: list[list[Char]] = [[] for _ in range(len(ys) - 1)]
+    for ch in chars:
+        if ch.text.strip():
+            rows[max(0, min(len(rows) - 1, sum(1 for b in ys[1:-1] if ch.yc >= b)))].append(ch)
+    return rows
+
+
+def _side_by_side(chars: Sequence[Char], ys: Sequence[float], settings: TextTableSettings) -> list[float]:
+    """Row boundaries without those between rows whose text overlaps: a cell centred beside
+    another cell's two lines is printed between them, one row, not three."""
+    rows = _rows_of(chars, ys)
+    filled = [i for i, row in enumerate(rows) if row]
+    if len(filled) < 2:
+        return list(ys)
+    keep = [ys[0]]
+    for i, j in zip(filled, filled[1:], strict=False):
+        size = min(sorted(c.size for c in rows[i])[len(rows[i]) // 2], sorted(c.size for c in rows[j])[len(rows[j]) // 2])
+        gap = min(c.top for c in rows[j]) - max(c.bottom for c in rows[i])
+        if gap >= -settings.same_row_overlap * size:
+            keep.append(ys[j])
+    keep.append(ys[-1])
+    return keep
+
+
 def merge_wrapped_rows(chars: Sequence[Char], xs: Sequence[float], ys: Sequence[float],
                        settings: TextTableSettings, text: TextSettings | None = None) -> list[float]:
     """Row boundaries with a cell's own lines put back together.
 
     A text parser makes a row of every printed line; a cell of three lines becomes three rows.
-    The table's own rhythm tells them apart: lines of one cell follow each other at the
-    leading, rows are further apart by the cell padding. Two rows join when the gap between
-    their text is within ``row_gap_em`` × the font size of the table's smallest gaps, and a
-    column holds text in both (the cell goes on). A table that stacks one figure per line
-    (statistics set at a paragraph's leading) keeps every line a row.
+    Rows whose text overlaps stand side by side: one row. Then the table's own rhythm tells
+    the rest apart: lines of one cell follow each other at the leading, rows are further apart
+    by the cell padding. Two rows join when the gap between their text is within
+    ``row_gap_em`` × the font size of the table's smallest gaps, and a column holds text in
+    both (the cell goes on). A table that stacks one figure per line (statistics set at a
+    paragraph's leading) keeps every line a row.
     """
+    ys = _side_by_side(chars, ys, settings) if len(ys) >= 3 else list(ys)
     if len(ys) < 3 or figure_rows(list(chars), xs, 2, text):
         return list(ys)
-    rows: list[list[Char]] = [[] for _ in range(len(ys) - 1)]
-    for ch in chars:
-        if ch.text.strip():
-            r = max(0, min(len(rows) - 1, sum(1 for b in ys[1:-1] if ch.yc >= b)))
-            rows[r].append(ch)
+    rows = _rows_of(chars, ys)
     filled = [i for i, row in enumerate(rows) if row]
     if len(filled) < 3:
         return list(ys)
@@ -233,6 +259,30 @@ def merge_wrapped_rows(chars: Sequence[Char], xs: Sequence[float], ys: Sequence[
         keep.append((max(c.bottom for c in rows[i]) + min(c.top for c in rows[j])) / 2)
     keep.append(ys[-1])
     return keep
+
+
+def _without_prose_row(chars: Sequence[Char], inside: Sequence[Char], ys: Sequence[float], box: BBox,
+                       text: TextSettings | None) -> list[float]:
+    """Row boundaries without a first row that is the last line of the paragraph above.
+
+    A text parser may take in the line just above a table: one run of text, set on the
+    paragraph's left edge and leading, going on from a line outside the table.
+    """
+    top_chars = [c for c in inside if c.text.strip() and ys[0] - 1 <= c.yc < ys[1]]
+    lines = chars_to_lines(top_chars, text)
+    if len(ys) < 3 or len(lines) != 1 or len(_runs(lines[0].chars, 1.0)) != 1:
+        return list(ys)
+    first = lines[0]
+    top, x0 = min(c.top for c in first.chars), min(c.x0 for c in first.chars)
+    height = max(c.bottom for c in first.chars) - top
+    above = [c for c in chars if c.text.strip() and c.bottom <= top + 0.5 and top - c.bottom <= height
+             and box.x0 - height <= c.xc <= box.x1 + height]
+    if not above:
+        return list(ys)
+    prev = max(chars_to_lines(above, text), key=lambda ln: max(c.bottom for c in ln.chars))
+    if abs(min(c.x0 for c in prev.chars) - x0) > 0.5 * height:
+        return list(ys)
+    return list(ys[1:])
 
 
 def _running_text(cells: Sequence[Cell], table: BBox, settings: TextTableSettings) -> bool:
@@ -262,6 +312,11 @@ def text_tables(pdf: Path, page: Page, taken: Sequence[BBox], settings: TextTabl
         if sum(1 for ln in lines if len(_runs(ln.chars, settings.run_gap)) >= 2) < settings.min_lines:
             continue
         ys = merge_wrapped_rows(inside, xs, ys, settings, text)
+        ys = _without_prose_row(chars, inside, ys, box, text)
+        if len(ys) - 1 < settings.min_rows:
+            continue
+        box = BBox(box.x0, max(box.top, ys[0]), box.x1, box.bottom)
+        inside = [c for c in inside if c.yc >= ys[0]]
         cells = grid_to_text_cells(page, inside, xs, ys, settings, text)
         empty = sum(1 for c in cells if not c.text.strip()) / max(1, len(cells))
         if empty > settings.max_empty or _running_text(cells, box, settings):
