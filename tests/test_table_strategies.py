@@ -395,3 +395,38 @@ def test_a_framed_paragraph_is_still_not_a_table() -> None:
     chars = words("A framed note that runs over", 5, 5) + words("two lines of plain prose.", 5, 20)
     page = Page(number=1, width=400, height=200, chars=tuple(chars), segments=tuple(segs))
     assert page_to_tables(page, ReconstructSettings(strategies=())).tables == ()
+
+
+# --- rules among the strokes of text drawn as outlines ---------------------------------------------
+
+
+def test_a_rule_among_glyph_strokes_is_not_lost_when_merging() -> None:
+    from dxextract.reconstruct import merge_segments
+
+    # strokes of outlined letters every 0.8 pt from x=141 to x=149 chain into one group
+    # wider than the snap; the long column rule at 148.5 must come out, near its own place
+    strokes = [Segment("v", 141.0 + 0.8 * i, 250.0, 141.0 + 0.8 * i, 252.0) for i in range(11)]
+    rule = Segment("v", 148.5, 278.0, 148.5, 523.0)
+    merged = merge_segments([*strokes, rule], ReconstructSettings())
+    longs = [s for s in merged if s.bottom - s.top > 100]
+    assert len(longs) == 1 and abs(longs[0].x0 - 148.5) < 1.0 and (longs[0].top, longs[0].bottom) == (278.0, 523.0)
+
+
+def test_strokes_inside_a_glyph_box_are_not_rules() -> None:
+    from dxextract.extract import ExtractSettings, _without_glyph_strokes
+
+    glyph = Char("認", 100.0, 60.0, 116.0, 76.0, 16.0)
+    stroke = Segment("h", 102.0, 66.0, 112.0, 66.0)  # 10 pt inside a 16 pt glyph
+    rule = Segment("h", 50.0, 70.0, 400.0, 70.0)  # struck through the text: a rule
+    elsewhere = Segment("v", 300.0, 60.0, 300.0, 66.0)  # short, but on no glyph
+    kept = _without_glyph_strokes([stroke, rule, elsewhere], [glyph], ExtractSettings())
+    assert kept == [rule, elsewhere]
+
+
+def test_a_grid_finer_than_its_text_is_a_drawing_not_a_table() -> None:
+    xs = [100.0 + 3 * i for i in range(6)]
+    ys = [60.0 + 3 * i for i in range(6)]
+    segs = [Segment("h", xs[0], y, xs[-1], y) for y in ys] + [Segment("v", x, ys[0], x, ys[-1]) for x in xs]
+    page = Page(number=1, width=400, height=200, chars=(Char("認", 100.0, 60.0, 115.0, 75.0, 15.0),),
+                segments=tuple(segs))
+    assert page_to_tables(page, ReconstructSettings(strategies=())).tables == ()

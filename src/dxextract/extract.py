@@ -52,6 +52,9 @@ class ExtractSettings:
     #: a ruling line's ink is left out of a glyph's box only when the line is longer than this
     #: × the glyph's size (shorter strokes are text drawn as outlines, e.g. a title's glyphs)
     ink_rule_span: float = 2.0
+    #: a stroke shorter than this × the size of a glyph it lies on is part of that glyph (text
+    #: drawn as outlines over its own text, fake bold), not a ruling line
+    glyph_stroke_span: float = 2.0
 
 
 def check_pdf(path: Path) -> None:
@@ -381,6 +384,7 @@ def _read_page(path: Path, raw: Any, index: int, settings: ExtractSettings, ocr:
             damaged = True
         if settings.drop_invisible and chars:
             chars = _visible_or_all(path, index + 1, chars, settings, segments, problems)
+        segments = _without_glyph_strokes(segments, chars, settings)
     for msg in dict.fromkeys(logged):
         problems.append(f"page {index + 1}: pdfminer: {msg}")
         # "Data-loss while decompressing": the page is cut, whatever was left of it
@@ -397,6 +401,27 @@ def _read_page(path: Path, raw: Any, index: int, settings: ExtractSettings, ocr:
                 problems=tuple(problems), damaged=damaged,
                 # strategies that re-read the file see it as stored: only for pages not turned
                 source="" if turned else str(path))
+
+
+def _without_glyph_strokes(segments: list[Segment], chars: Sequence[Char], settings: ExtractSettings
+                           ) -> list[Segment]:
+    """The segments that are not strokes of a glyph: a short stroke whose middle lies in a
+    glyph's box is the glyph drawn as outlines (titles, bold), not a rule."""
+    if not chars or not segments:
+        return segments
+    rows: dict[int, list[Char]] = {}
+    for ch in chars:
+        if ch.text.strip():
+            for k in range(int(ch.top // 10), int(ch.bottom // 10) + 1):
+                rows.setdefault(k, []).append(ch)
+    kept = []
+    for sg in segments:
+        x, y = (sg.x0 + sg.x1) / 2, (sg.top + sg.bottom) / 2
+        length = max(sg.x1 - sg.x0, sg.bottom - sg.top)
+        on = [ch for ch in rows.get(int(y // 10), ()) if ch.x0 <= x <= ch.x1 and ch.top <= y <= ch.bottom]
+        if not any(length < settings.glyph_stroke_span * ch.size for ch in on):
+            kept.append(sg)
+    return kept
 
 
 def _visible_or_all(path: Path, number: int, chars: list[Char], settings: ExtractSettings,

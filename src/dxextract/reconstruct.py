@@ -138,14 +138,43 @@ def _snap_values(values: Iterable[float], tol: float) -> list[float]:
     return [sum(c) / len(c) for c in out]
 
 
+def _collinear_groups(segs: Sequence[Segment], pos: Callable[[Segment], float], tol: float
+                      ) -> list[tuple[float, list[Segment]]]:
+    """Segments on one line, each in exactly one group, with the group's position.
+
+    Positions closer than ``tol`` chain into one group (a double or thick rule); a chain
+    wider than two ``tol`` (a rule among the strokes of text drawn as outlines) is cut at its
+    widest gap until none is, and placed where its length lies (the rule, not the strokes).
+    """
+    order = sorted(segs, key=pos)
+    chains: list[list[Segment]] = []
+    for sg in order:
+        if chains and pos(sg) - pos(chains[-1][-1]) <= tol:
+            chains[-1].append(sg)
+        else:
+            chains.append([sg])
+    out: list[tuple[float, list[Segment]]] = []
+    while chains:
+        chain = chains.pop()
+        if pos(chain[-1]) - pos(chain[0]) <= 2 * tol:
+            if len(chain) > 1 and pos(chain[-1]) - pos(chain[0]) > tol:
+                weight = [max(sg.x1 - sg.x0, sg.bottom - sg.top) for sg in chain]
+                out.append((sum(pos(sg) * w for sg, w in zip(chain, weight, strict=True)) / max(sum(weight), 1e-9), chain))
+            else:
+                out.append((sum(pos(sg) for sg in chain) / len(chain), chain))
+            continue
+        cut = max(range(1, len(chain)), key=lambda i: pos(chain[i]) - pos(chain[i - 1]))
+        chains += [chain[:cut], chain[cut:]]
+    return sorted(out, key=lambda g: g[0])
+
+
 def merge_segments(segments: Sequence[Segment], settings: ReconstructSettings) -> list[Segment]:
     """Join collinear, touching or overlapping segments into maximal rules."""
     out: list[Segment] = []
     for orient in ("h", "v"):
         segs = [s for s in segments if s.orientation == orient]
         pos = (lambda s: s.top) if orient == "h" else (lambda s: s.x0)
-        for p in _snap_values((pos(s) for s in segs), settings.snap):
-            line = [s for s in segs if abs(pos(s) - p) <= settings.snap]
+        for p, line in _collinear_groups(segs, pos, settings.snap):
             spans = sorted(((s.x0, s.x1) if orient == "h" else (s.top, s.bottom)) for s in line)
             merged: list[list[float]] = []
             last_piece = 0.0
@@ -512,6 +541,8 @@ def _cluster_to_table(cluster: Sequence[Segment], page: Page, settings: Reconstr
         framed = _framed_columns(grid, page, inside, settings)
         if framed is not None:
             return framed, box
+    if _finer_than_text(grid, inside):
+        return None  # strokes of letters drawn as outlines, an icon, hatching: not a table
     grid = split_unruled_rows(grid, inside, settings)
     cells = grid_to_cells(grid, page, inside, settings)
     if not any(c.text.strip() for c in cells):
@@ -520,6 +551,21 @@ def _cluster_to_table(cluster: Sequence[Segment], page: Page, settings: Reconstr
         return None  # a framed paragraph is not a table
     return Table(table_id="", cells=tuple(cells), n_rows=len(grid.ys) - 1, n_cols=len(grid.xs) - 1,
                  header_rows=0, pages=(page.number,)), box
+
+
+def _finer_than_text(grid: Grid, inside: Sequence[Char]) -> bool:
+    """Are most of the grid's rows or columns narrower than the text it holds?
+
+    A table's cells hold lines of text; rules closer together than the letters between
+    them are a drawing (text drawn as outlines over its own invisible text, an icon).
+    """
+    sizes = sorted(c.size for c in inside if c.text.strip())
+    if not sizes:
+        return False
+    size = sizes[len(sizes) // 2]
+    heights = sorted(b - a for a, b in zip(grid.ys, grid.ys[1:], strict=False))
+    widths = sorted(b - a for a, b in zip(grid.xs, grid.xs[1:], strict=False))
+    return heights[len(heights) // 2] < size or widths[len(widths) // 2] < size
 
 
 def _framed_columns(grid: Grid, page: Page, inside: Sequence[Char], settings: ReconstructSettings
