@@ -430,3 +430,44 @@ def test_a_grid_finer_than_its_text_is_a_drawing_not_a_table() -> None:
     page = Page(number=1, width=400, height=200, chars=(Char("認", 100.0, 60.0, 115.0, 75.0, 15.0),),
                 segments=tuple(segs))
     assert page_to_tables(page, ReconstructSettings(strategies=())).tables == ()
+
+
+# --- tables ruled only horizontally: hints and crossing lines -----------------------------------
+
+
+def test_a_table_with_its_own_header_takes_no_columns_from_the_table_ending_the_page_before() -> None:
+    from dxextract.align import AlignSettings, ColumnHint, Region, _header_key, _hints_for
+
+    chars = words("Item", 5, 5) + words("Status", 200, 5)
+    header = _header_key(chars, 0.0, 300.0, 0.0, 20.0)
+    rules = tuple(Segment("h", 0.0, y, 300.0, y) for y in (0.0, 20.0, 60.0))
+    region = Region(0.0, 300.0, rules)
+    page = Page(number=5, width=400, height=800, chars=tuple(chars), segments=rules)
+    before = ColumnHint(4, 0.0, 300.0, (100.0, 250.0), "other header", first=True, last=True)
+    same = ColumnHint(8, 0.0, 300.0, (190.0,), header, first=True, last=True)
+    # the status matrix ending page 4 is another table: only the one with this header lends
+    assert _hints_for(region, True, False, page, chars, [before, same], AlignSettings()) == [same]
+    # a fragment beginning with rows, not a known header, is the part of the table before
+    rows = words("Austria", 5, 5) + words("5,821", 200, 5)
+    assert _hints_for(region, True, False, page, rows, [before, same], AlignSettings()) == [before]
+
+
+def test_a_line_crossing_a_column_gap_does_not_merge_a_row_whose_lines_break_there() -> None:
+    from dxextract.align import AlignSettings, Region, region_to_cells
+
+    chars = words("Activity", 5, 5) + words("Status", 160, 5)
+    # row 1: two lines break at the gap; the third runs on into the status column (overflow)
+    chars += words("Line one of it", 5, 25) + words("Good", 160, 25)
+    chars += words("Line two of it", 5, 37) + words("Fine", 160, 37)
+    chars += words("anoverflowinglinethatrunsintothenextcolumn", 5, 49)
+    # row 2: an ordinary row
+    chars += words("Other row", 5, 71) + words("Done", 160, 71)
+    chars += words("and its end", 5, 83) + words("Late", 160, 83)
+    rules = tuple(Segment("h", 0.0, y, 300.0, y) for y in (0.0, 20.0, 66.0, 100.0))
+    page = Page(number=1, width=400, height=200, chars=tuple(chars), segments=rules)
+    found = region_to_cells(Region(0.0, 300.0, rules), page, list(chars), AlignSettings())
+    assert found is not None
+    cells, _nr, nc = found
+    assert nc == 2
+    assert all(c.colspan == 1 for c in cells)
+    assert any(c.text.startswith("Good") for c in cells)

@@ -721,14 +721,20 @@ def region_to_cells(region: Region, page: Page, chars: Sequence[Char], settings:
     nonempty = 0
     for r in range(nr):
         row_chars = _chars_in(chars, region.x0, ys[r], region.x1, ys[r + 1])
+        crossed: set[int] = set()
+        apart: set[int] = set()
         for ln in chars_to_lines(row_chars, settings.text):
-            for run in _runs(ln.chars, min_gap):
-                a, b = run.x0, run.x1
-                for j, g in enumerate(gaps):
-                    # a merged cell's text runs well past the gap on both sides (a hanging
-                    # punctuation mark reaching into the gap does not)
-                    if a < min(g.x0, g.boundary) - 0.5 * size and b > max(g.x1, g.boundary) + 0.5 * size:
-                        sep_v[r][j] = False
+            runs = _runs(ln.chars, min_gap)
+            for j, g in enumerate(gaps):
+                lo, hi = min(g.x0, g.boundary), max(g.x1, g.boundary)
+                # a merged cell's text runs well past the gap on both sides (a hanging
+                # punctuation mark reaching into the gap does not)
+                if any(run.x0 < lo - 0.5 * size and run.x1 > hi + 0.5 * size for run in runs):
+                    crossed.add(j)
+                elif any(run.x1 <= hi for run in runs) and any(run.x0 >= lo for run in runs):
+                    apart.add(j)  # this row's own line breaks at the gap: two cells
+        for j in crossed - apart:
+            sep_v[r][j] = False
         filled = {c for c in range(nc) if _chars_in(row_chars, xs[c], ys[r], xs[c + 1], ys[r + 1])}
         nonempty += bool(filled)
         multi += len(filled) >= 2
@@ -952,9 +958,12 @@ def _hints_for(region: Region, first: bool, last: bool, page: Page, chars: Seque
         return []
     ys = _rule_ys(region, settings)
     key = _header_key(chars, region.x0, region.x1, ys[0], ys[1])
+    # a region that begins with a header some table prints is that table, not the part of
+    # whatever table ends the page before
+    own_header = len(key) >= 2 and any(h.header == key for h in hints)
     return [h for h in same if (len(key) >= 2 and h.header == key)
-            or (first and h.last and h.page == page.number - 1)
-            or (last and h.first and h.page == page.number + 1)]
+            or (not own_header and first and h.last and h.page == page.number - 1)
+            or (not own_header and last and h.first and h.page == page.number + 1)]
 
 
 def split_header(region: Region, chars: Sequence[Char], hints: Sequence[ColumnHint],
