@@ -390,6 +390,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Ingest folders of one municipality -> published/<lg_code>/ (CSVs and datapackage.json)."""
+    from .publish import PublishSettings, publish
+
+    settings = PublishSettings(encoding=args.encoding, lg_code=args.lg_code,
+                               source_urls=tuple(args.source_url or ()))
+    done = publish([Path(f) for f in args.folders], Path(args.out) if args.out else None,
+                   base=Path(args.base), force=args.force, settings=settings)
+    for note in done.notes:
+        _say(f"dxextract: {note}")
+    rows = ", ".join(f"{name} {n} rows" for name, n in done.row_counts.items())
+    _say(f"published {done.government.code} {done.government.label} -> {done.out} ({args.encoding}): "
+         f"{rows}, datapackage.json (frictionless: valid)")
+    for (a, b), n in sorted(done.mappings.items()):
+        _say(f"  {args.encoding}: {a} U+{ord(a):04X} -> {b} U+{ord(b):04X} in {n} cell(s) (listed in datapackage.json)")
+    return 0
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     from .inspect import inspect_pdf
 
@@ -443,6 +461,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default: beside NEW, yoy_<old>_<new>)")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "publish", parents=[common], help="turn ingest folders into an open-data package (CSVs + datapackage.json)",
+        description="Turn one or more ingest folders of one municipality (e.g. normalized/082163_2023) into "
+                    "published/<lg_code>/: CSVs that start with 全国地方公共団体コード,ID,地方公共団体名, with "
+                    "Japanese headers, the Western fiscal year beside its 和暦 name and a 備考 column, and a "
+                    "Frictionless datapackage.json (titles, types, units, CC BY 4.0 / PDL1.0 licence, "
+                    "attribution, source sha256). Exit 2, with nothing written, for a folder that is not an "
+                    "ingest folder, an unknown municipality code or a character the encoding cannot hold.")
+    p.add_argument("folders", nargs="+", metavar="FOLDER", help="ingest folder(s), one per report year")
+    p.add_argument("--encoding", choices=["utf-8", "utf-8-sig", "cp932"], default="utf-8",
+                   help="utf-8 (default), utf-8-sig (with a BOM, for Excel) or cp932 (Shift_JIS for older "
+                        "tools: — and a few others mapped, listed in datapackage.json; others refused)")
+    p.add_argument("--lg-code", metavar="CODE",
+                   help="全国地方公共団体コード to use (6 digits, or 5 without the check digit), e.g. 082163; "
+                        "default: the one ingest read from the report")
+    p.add_argument("--source-url", action="append", metavar="URL",
+                   help="the report's address, for the attribution; once per folder, in the folders' order")
+    p.add_argument("--out", help="output folder (default: <base>/<lg_code>)")
+    p.add_argument("--base", default="published", help="parent of the default output folder (default: published)")
+    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("inspect", parents=[common], help="draw the detected rules, cells and tables on page images")
     p.add_argument("pdf")
