@@ -312,3 +312,23 @@ def test_output_folders_follow_the_umask(tmp_path: Path) -> None:
         os.umask(old)
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o750
     assert (tmp_path / "out" / "a.csv").stat().st_mode & 0o777 == 0o640
+
+
+def test_validation_progress_comes_up_from_the_worker_and_the_manifest_records_the_run() -> None:
+    from dxextract.worker import WorkerSettings, process_pdf_limited
+
+    heard: list[tuple[int, int]] = []
+    out = process_pdf_limited(REPO / "raw" / "kasama_dx_r5.pdf", worker=WorkerSettings(timeout=300),
+                              validation_progress=lambda done, total: heard.append((done, total)))
+    total = out.manifest["validation"]["expectations"]
+    assert heard[0] == (0, total) and heard[-1] == (total, total) and len(heard) == 1 + 6
+    assert out.manifest["validation"] == {"ran": True, "expectations": total, "failed": 0}
+
+
+def test_a_report_naming_no_municipality_gets_an_unknown_folder() -> None:
+    from dxextract.pipeline import Outputs, lg_code_of
+
+    assert lg_code_of(["DX推進計画 令和5年度実績報告"]) == ("", "")
+    assert lg_code_of(["笠間市第2次DX推進計画"]) == ("笠間市", "082163")
+    out = Outputs({}, {"source": "x.pdf", "lg_code": "", "report_fy": 2023}, None, pd.DataFrame(), [])  # type: ignore[arg-type]
+    assert out.folder_name == "unknown_2023"

@@ -27,7 +27,7 @@ from .errors import DxextractError
 log = logging.getLogger("dxextract")
 
 
-def _progress(desc: str):
+def _progress(desc: str, unit: str = "page"):
     """A tqdm progress bar on stderr when it is a terminal; silent otherwise."""
     from tqdm import tqdm
 
@@ -36,7 +36,7 @@ def _progress(desc: str):
     def update(done: int, total: int) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=total, desc=desc, unit="page", file=sys.stderr, disable=None, leave=False)
+            bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=None, leave=False)
         bar.n = done
         bar.refresh()
         if done >= total:
@@ -98,7 +98,9 @@ def _reader(args: argparse.Namespace):
     from .worker import WorkerSettings, process_pdf_limited
 
     worker = WorkerSettings(timeout=args.timeout)
-    return functools.partial(process_pdf_limited, worker=worker)
+    # the expectation suites take most of a short report's time: they get their own bar
+    checking = _progress("validation", unit="expectation")
+    return functools.partial(process_pdf_limited, worker=worker, validation_progress=checking)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
