@@ -332,3 +332,13 @@ def test_a_report_naming_no_municipality_gets_an_unknown_folder() -> None:
     assert lg_code_of(["笠間市第2次DX推進計画"]) == ("笠間市", "082163")
     out = Outputs({}, {"source": "x.pdf", "lg_code": "", "report_fy": 2023}, None, pd.DataFrame(), [])  # type: ignore[arg-type]
     assert out.folder_name == "unknown_2023"
+
+
+def test_committed_package_is_not_stale(tmp_path: Path) -> None:
+    """published/082163 holds what `dxextract publish normalized/082163_2023 normalized/082163_2024`
+    makes today (rerun it with --force when this fails)."""
+    fresh = publish(YEARS, tmp_path / "082163").out
+    committed = REPO / "published" / "082163"
+    assert sorted(os.listdir(committed)) == sorted(os.listdir(fresh))
+    for name in os.listdir(fresh):
+        assert (committed / name).read_bytes() == (fresh / name).read_bytes(), f"{committed / name} is stale"
