@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -46,7 +47,7 @@ def _copy_year(tmp_path: Path, year: Path = YEARS[0]) -> Path:
     return folder
 
 
-def _edit_csv(folder: Path, name: str, edit) -> None:  # type: ignore[no-untyped-def]
+def _edit_csv(folder: Path, name: str, edit: Callable[[str], str]) -> None:
     """Change one CSV of an ingest folder and keep its manifest consistent (bytes)."""
     path = folder / name
     path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
@@ -342,3 +343,13 @@ def test_committed_package_is_not_stale(tmp_path: Path) -> None:
     assert sorted(os.listdir(committed)) == sorted(os.listdir(fresh))
     for name in os.listdir(fresh):
         assert (committed / name).read_bytes() == (fresh / name).read_bytes(), f"{committed / name} is stale"
+
+
+def test_a_package_frictionless_rejects_is_never_written(packages: dict[str, Path]) -> None:
+    from dxextract.errors import PackageInvalidError
+    from dxextract.publish import check_package
+
+    files = {p.name: p.read_bytes() for p in packages["utf-8"].iterdir() if p.name != "manifest.json"}
+    files["dx_kpis.csv"] = files["dx_kpis.csv"].replace(b",8411,", b",8412,", 1)  # no longer its sha256
+    with pytest.raises(PackageInvalidError, match="did not pass `frictionless validate`: hash-count: "):
+        check_package(files)

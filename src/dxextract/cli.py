@@ -419,6 +419,32 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_publish(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``dxextract publish``: its options and a help text that says what comes out."""
+    p = sub.add_parser(
+        "publish", parents=[common], help="turn ingest folders into an open-data package (CSVs + datapackage.json)",
+        description="Turn one or more ingest folders of one municipality (e.g. normalized/082163_2023) into "
+                    "published/<lg_code>/: CSVs that start with 全国地方公共団体コード,ID,地方公共団体名, with "
+                    "Japanese headers, the Western fiscal year beside its 和暦 name and a 備考 column, and a "
+                    "Frictionless datapackage.json (titles, types, units, CC BY 4.0 / PDL1.0 licence, "
+                    "attribution, source sha256). Exit 2, with nothing written, for a folder that is not an "
+                    "ingest folder, an unknown municipality code or a character the encoding cannot hold.")
+    p.add_argument("folders", nargs="+", metavar="FOLDER", help="ingest folder(s), one per report year")
+    p.add_argument("--encoding", choices=["utf-8", "utf-8-sig", "cp932"], default="utf-8",
+                   help="utf-8 (default), utf-8-sig (with a BOM, for Excel) or cp932 (Shift_JIS for older "
+                        "tools: — and a few others mapped, listed in datapackage.json; others refused)")
+    p.add_argument("--lg-code", metavar="CODE",
+                   help="全国地方公共団体コード to use (6 digits, or 5 without the check digit), e.g. 082163; "
+                        "default: the one ingest read from the report")
+    p.add_argument("--source-url", action="append", metavar="URL",
+                   help="the report's address, for the attribution; once per folder, in the folders' order")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: <base>/<lg_code>)")
+    p.add_argument("--base", default="published", metavar="DIR",
+                   help="parent of the default output folder (default: published)")
+    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.set_defaults(func=cmd_publish)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="dxextract", description="Japanese municipal report PDFs to open data.")
     ap.add_argument("--version", action="version", version=f"dxextract {__version__}")
@@ -464,27 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser(
-        "publish", parents=[common], help="turn ingest folders into an open-data package (CSVs + datapackage.json)",
-        description="Turn one or more ingest folders of one municipality (e.g. normalized/082163_2023) into "
-                    "published/<lg_code>/: CSVs that start with 全国地方公共団体コード,ID,地方公共団体名, with "
-                    "Japanese headers, the Western fiscal year beside its 和暦 name and a 備考 column, and a "
-                    "Frictionless datapackage.json (titles, types, units, CC BY 4.0 / PDL1.0 licence, "
-                    "attribution, source sha256). Exit 2, with nothing written, for a folder that is not an "
-                    "ingest folder, an unknown municipality code or a character the encoding cannot hold.")
-    p.add_argument("folders", nargs="+", metavar="FOLDER", help="ingest folder(s), one per report year")
-    p.add_argument("--encoding", choices=["utf-8", "utf-8-sig", "cp932"], default="utf-8",
-                   help="utf-8 (default), utf-8-sig (with a BOM, for Excel) or cp932 (Shift_JIS for older "
-                        "tools: — and a few others mapped, listed in datapackage.json; others refused)")
-    p.add_argument("--lg-code", metavar="CODE",
-                   help="全国地方公共団体コード to use (6 digits, or 5 without the check digit), e.g. 082163; "
-                        "default: the one ingest read from the report")
-    p.add_argument("--source-url", action="append", metavar="URL",
-                   help="the report's address, for the attribution; once per folder, in the folders' order")
-    p.add_argument("--out", help="output folder (default: <base>/<lg_code>)")
-    p.add_argument("--base", default="published", help="parent of the default output folder (default: published)")
-    p.add_argument("--force", action="store_true", help="replace an existing output folder")
-    p.set_defaults(func=cmd_publish)
+    _add_publish(sub, common)
 
     p = sub.add_parser("inspect", parents=[common], help="draw the detected rules, cells and tables on page images")
     p.add_argument("pdf")
@@ -528,7 +534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # never a traceback for the user unless --debug
         if debug:
             traceback.print_exc()
-        where = getattr(args, "pdf", None) or getattr(args, "raw", "")
+        where = getattr(args, "pdf", None) or getattr(args, "raw", None) or " ".join(getattr(args, "folders", []))
         _say(f"dxextract: error: {where}: cannot process ({type(e).__name__}: {e}); rerun with --debug")
         return 2
 

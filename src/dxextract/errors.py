@@ -83,3 +83,7 @@ class PublishInputError(InputError):
 
 class UnencodableError(InputError):
     """A cell holds a character the chosen --encoding cannot hold and no explicit mapping covers."""
+
+
+class PackageInvalidError(DxextractError):
+    """The package publish made did not pass Frictionless validation (a bug: report it); nothing was written."""

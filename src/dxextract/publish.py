@@ -33,7 +33,13 @@ import pandas as pd
 from . import __version__
 from .emit import escape_formula, write_folder
 from .era import fiscal_year_label
-from .errors import PublishInputError, SettingsError, UnencodableError, UnknownLgCodeError
+from .errors import (
+    PackageInvalidError,
+    PublishInputError,
+    SettingsError,
+    UnencodableError,
+    UnknownLgCodeError,
+)
 from .lgcode import LocalGovernment, lookup_code
 from .profile import schemas_dir
 
@@ -198,7 +204,7 @@ def _notes(kind: str, row: pd.Series) -> str:
     return ""
 
 
-def _column(spec: dict[str, Any], df: pd.DataFrame, kind_escape: bool) -> list[str]:
+def _column(spec: dict[str, Any], df: pd.DataFrame, escape: bool) -> list[str]:
     """One published column from the ingest frame, as text cells."""
     if "era_of" in spec:
         return [fiscal_year_label(int(v)) if v else "" for v in df[spec["era_of"]]]
@@ -207,7 +213,7 @@ def _column(spec: dict[str, Any], df: pd.DataFrame, kind_escape: bool) -> list[s
     values = [str(v) for v in df[spec["source"]]]
     if "values" in spec:
         return [spec["values"].get(v, v) for v in values]
-    if spec["type"] == "string" and kind_escape:
+    if spec["type"] == "string" and escape:
         return [escape_formula(v) for v in values]
     return values
 
@@ -372,7 +378,7 @@ def check_package(files: dict[str, bytes]) -> None:
         report = Package(str(Path(tmp) / "datapackage.json")).validate()
         if not report.valid:
             errors = report.flatten(["type", "note"])[:3]
-            raise PublishInputError("the package did not pass `frictionless validate`: "
+            raise PackageInvalidError("the package did not pass `frictionless validate`: "
                                     + "; ".join(f"{t}: {n}" for t, n in errors) + " (nothing was written)")
 
 
