@@ -353,3 +353,12 @@ def test_a_package_frictionless_rejects_is_never_written(packages: dict[str, Pat
     files["dx_kpis.csv"] = files["dx_kpis.csv"].replace(b",8411,", b",8412,", 1)  # no longer its sha256
     with pytest.raises(PackageInvalidError, match="did not pass `frictionless validate`: hash-count: "):
         check_package(files)
+
+
+def test_publish_says_when_ingest_found_problems(tmp_path: Path) -> None:
+    folder = _copy_year(tmp_path)
+    man = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    (folder / "manifest.json").write_text(json.dumps({**man, "validation_failures": 3, "pages_damaged": [4]}),
+                                          encoding="utf-8")
+    notes = publish([folder], tmp_path / "out").notes
+    assert any("3 failed expectation row(s)" in n for n in notes) and any("page(s) [4]" in n for n in notes)

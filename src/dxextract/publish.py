@@ -416,5 +416,22 @@ def publish(folders: list[Path], out: Path | None = None, *, base: Path = Path("
                              "sha256": i.manifest.get("sha256"), "report_fy": i.report_fy}
                             for i in sorted(ingests, key=lambda x: x.report_fy)],
                 "row_counts": rows, "character_mappings": _mapping_notes(used)}
-    notes = write_folder(target, files, manifest, force)
+    notes = write_folder(target, files, manifest, force) + ingest_warnings(ingests)
     return Published(target, gov, rows, dict(used), notes)
+
+
+def ingest_warnings(ingests: list[IngestFolder]) -> list[str]:
+    """What the ingest manifests say the user should know before trusting the package: failed
+    expectations, pages read only in part. Published as read, and said."""
+    out = []
+    for ing in ingests:
+        failed = int(ing.manifest.get("validation_failures") or 0)
+        if failed:
+            out.append(f"warning: {ing.folder}: ingest recorded {failed} failed expectation row(s) "
+                       "(validation.csv there); published as read")
+        if not ing.manifest.get("validation", {}).get("ran", True):
+            out.append(f"warning: {ing.folder}: ingested with --no-validate; published unchecked")
+        damaged = ing.manifest.get("pages_damaged") or []
+        if damaged:
+            out.append(f"warning: {ing.folder}: page(s) {damaged} could not be read in full; records may be missing")
+    return out
