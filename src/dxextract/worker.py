@@ -118,6 +118,8 @@ def process_pdf_limited(pdf: Path, settings: IngestSettings | None = None, progr
     worker = worker or WorkerSettings()
     if not worker.timeout:
         try:
+            if validation_progress is None:  # the plain call (``run``, and stand-ins in tests)
+                return process_pdf(pdf, settings, progress)
             return process_pdf(pdf, settings, progress, validation_progress=validation_progress)
         except DxextractError:
             raise
