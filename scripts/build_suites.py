@@ -123,8 +123,16 @@ def page_checks() -> list[Exp]:
     return [between("page", 1, None, "page is 1-based")]
 
 
+def no_null_text() -> Exp:
+    """Every suite: a missing value is an empty cell, never pandas' ``<NA>``, ``nan`` or ``None``
+    written out as text (audit.csv's kpi_no once held ``<NA>``)."""
+    return helper("no_null_text", "no cell may hold a missing value spelt as text (<NA>, nan, None, NaT); "
+                  "leave it empty", "no_null_text", column="*")
+
+
 def suite(name: str, expectations: list[Exp], notes: str) -> dict[str, Any]:
-    return {"name": name, "expectations": expectations, "meta": {"notes": notes, "file": f"{name}.csv"}}
+    return {"name": name, "expectations": [*expectations, no_null_text()],
+            "meta": {"notes": notes, "file": f"{name}.csv"}}
 
 
 def tables() -> dict[str, Any]:

@@ -27,7 +27,7 @@ from .errors import DxextractError
 log = logging.getLogger("dxextract")
 
 
-def _progress(desc: str):
+def _progress(desc: str, unit: str = "page"):
     """A tqdm progress bar on stderr when it is a terminal; silent otherwise."""
     from tqdm import tqdm
 
@@ -36,7 +36,7 @@ def _progress(desc: str):
     def update(done: int, total: int) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=total, desc=desc, unit="page", file=sys.stderr, disable=None, leave=False)
+            bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, disable=None, leave=False)
         bar.n = done
         bar.refresh()
         if done >= total:
@@ -98,7 +98,9 @@ def _reader(args: argparse.Namespace):
     from .worker import WorkerSettings, process_pdf_limited
 
     worker = WorkerSettings(timeout=args.timeout)
-    return functools.partial(process_pdf_limited, worker=worker)
+    # the expectation suites take most of a short report's time: they get their own bar
+    checking = _progress("validation", unit="expectation")
+    return functools.partial(process_pdf_limited, worker=worker, validation_progress=checking)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -390,6 +392,24 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Ingest folders of one municipality -> published/<lg_code>/ (CSVs and datapackage.json)."""
+    from .publish import PublishSettings, publish
+
+    settings = PublishSettings(encoding=args.encoding, lg_code=args.lg_code,
+                               source_urls=tuple(args.source_url or ()))
+    done = publish([Path(f) for f in args.folders], Path(args.out) if args.out else None,
+                   base=Path(args.base), force=args.force, settings=settings)
+    for note in done.notes:
+        _say(f"dxextract: {note}")
+    rows = ", ".join(f"{name} {n} rows" for name, n in done.row_counts.items())
+    _say(f"published {done.government.code} {done.government.label} -> {done.out} ({args.encoding}): "
+         f"{rows}, datapackage.json (frictionless: valid)")
+    for (a, b), n in sorted(done.mappings.items()):
+        _say(f"  {args.encoding}: {a} U+{ord(a):04X} -> {b} U+{ord(b):04X} in {n} cell(s) (listed in datapackage.json)")
+    return 0
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     from .inspect import inspect_pdf
 
@@ -397,6 +417,32 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     for p in written:
         _say(f"wrote {p}")
     return 0
+
+
+def _add_publish(sub: Any, common: argparse.ArgumentParser) -> None:
+    """``dxextract publish``: its options and a help text that says what comes out."""
+    p = sub.add_parser(
+        "publish", parents=[common], help="turn ingest folders into an open-data package (CSVs + datapackage.json)",
+        description="Turn one or more ingest folders of one municipality (e.g. normalized/082163_2023) into "
+                    "published/<lg_code>/: CSVs that start with 全国地方公共団体コード,ID,地方公共団体名, with "
+                    "Japanese headers, the Western fiscal year beside its 和暦 name and a 備考 column, and a "
+                    "Frictionless datapackage.json (titles, types, units, CC BY 4.0 / PDL1.0 licence, "
+                    "attribution, source sha256). Exit 2, with nothing written, for a folder that is not an "
+                    "ingest folder, an unknown municipality code or a character the encoding cannot hold.")
+    p.add_argument("folders", nargs="+", metavar="FOLDER", help="ingest folder(s), one per report year")
+    p.add_argument("--encoding", choices=["utf-8", "utf-8-sig", "cp932"], default="utf-8",
+                   help="utf-8 (default), utf-8-sig (with a BOM, for Excel) or cp932 (Shift_JIS for older "
+                        "tools: — and a few others mapped, listed in datapackage.json; others refused)")
+    p.add_argument("--lg-code", metavar="CODE",
+                   help="全国地方公共団体コード to use (6 digits, or 5 without the check digit), e.g. 082163; "
+                        "default: the one ingest read from the report")
+    p.add_argument("--source-url", action="append", metavar="URL",
+                   help="the report's address, for the attribution; once per folder, in the folders' order")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: <base>/<lg_code>)")
+    p.add_argument("--base", default="published", metavar="DIR",
+                   help="parent of the default output folder (default: published)")
+    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.set_defaults(func=cmd_publish)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -444,6 +490,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
     p.set_defaults(func=cmd_compare)
 
+    _add_publish(sub, common)
+
     p = sub.add_parser("inspect", parents=[common], help="draw the detected rules, cells and tables on page images")
     p.add_argument("pdf")
     p.add_argument("--page", type=int, help="only this page (1-based)")
@@ -486,7 +534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:  # never a traceback for the user unless --debug
         if debug:
             traceback.print_exc()
-        where = getattr(args, "pdf", None) or getattr(args, "raw", "")
+        where = getattr(args, "pdf", None) or getattr(args, "raw", None) or " ".join(getattr(args, "folders", []))
         _say(f"dxextract: error: {where}: cannot process ({type(e).__name__}: {e}); rerun with --debug")
         return 2
 

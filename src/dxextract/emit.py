@@ -97,8 +97,12 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
 
 
 def _cell(value: Any) -> str:
-    """One CSV cell: numbers plain (no 8411.0, no thousands separators), None empty."""
-    if value is None:
+    """One CSV cell: numbers plain (no 8411.0, no thousands separators), every missing value empty.
+
+    Why ``pd.NA``/``pd.NaT`` by name: a nullable ``Int64`` column (audit's ``kpi_no``) hands
+    ``pd.NA`` over, and ``str(pd.NA)`` wrote the text ``<NA>`` into audit.csv.
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"

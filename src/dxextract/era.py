@@ -141,3 +141,16 @@ def parse_era_date(text: str) -> date | None:
 def fiscal_year_of(d: date) -> int:
     """The Japanese fiscal year (April–March) that ``d`` falls in: 2024-03-31 → 2023."""
     return d.year if d.month >= 4 else d.year - 1
+
+
+def fiscal_year_label(fy: int) -> str:
+    """The 和暦 name of Western fiscal year ``fy``: 2023 -> 令和5年度, 2019 -> 令和元年度.
+
+    The era is the one in force during most of the year (2019 is 令和元年度, as the government
+    renamed 平成31年度 after 1 May 2019). Raises ``ValueError`` before 明治.
+    """
+    era = next((e for e in ERAS if e.start.year <= fy), None)
+    if era is None:
+        raise ValueError(f"fiscal year {fy!r} lies before 明治; no era name for it")
+    n = fy - era.offset
+    return f"{era.name}{'元' if n == 1 else n}年度"

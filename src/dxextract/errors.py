@@ -71,3 +71,19 @@ class OcrError(DxextractError):
 
 class SuiteLoadError(SettingsError):
     """An expectation suite under schemas/suites cannot be loaded as written (none may be dropped)."""
+
+
+class UnknownLgCodeError(InputError):
+    """A 全国地方公共団体コード that is malformed, fails its check digit, or is not in 総務省's table."""
+
+
+class PublishInputError(InputError):
+    """A folder given to ``publish`` is not a complete ingest folder (no manifest, a file missing)."""
+
+
+class UnencodableError(InputError):
+    """A cell holds a character the chosen --encoding cannot hold and no explicit mapping covers."""
+
+
+class PackageInvalidError(DxextractError):
+    """The package publish made did not pass Frictionless validation (a bug: report it); nothing was written."""

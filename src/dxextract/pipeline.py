@@ -6,7 +6,6 @@ so it can run in a worker process or on a cluster; ``ingest`` adds the folder ha
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -30,9 +29,10 @@ from .emit import (
 from .errors import DxextractError, NoTablesError, OutputError
 from .extract import ExtractSettings, page_count, pdf_to_pages
 from .interpret import Report, tables_to_report, title_lines
+from .lgcode import government_in
 from .model import Page, Table, Warning_
 from .normalize import check_cid, mixed_script_words
-from .profile import load_profile, schemas_dir
+from .profile import load_profile
 from .raster import RasterSettings, image_segments, page_is_image_only
 from .reconstruct import PageTables, ReconstructSettings, pages_to_tables
 
@@ -81,15 +81,10 @@ class Outputs:
 
 
 def lg_code_of(texts: list[str]) -> tuple[str, str]:
-    """(municipality name, 6-digit 全国地方公共団体コード) named in the report's first lines."""
-    data = json.loads((schemas_dir() / "municipalities.json").read_text(encoding="utf-8"))
-    head = "".join(texts[:20])
-    for name, code5 in data["codes"].items():
-        if name in head:
-            digits = [int(d) for d in code5]
-            check = (11 - sum(w * d for w, d in zip((6, 5, 4, 3, 2), digits, strict=True)) % 11) % 10
-            return name, f"{code5}{check}"
-    return "", ""
+    """(municipality name, 6-digit 全国地方公共団体コード) named in the report's first lines,
+    looked up in 総務省's national table (:mod:`dxextract.lgcode`); ``("", "")`` when none is."""
+    found = government_in("".join(texts[:20]))
+    return (found.label, found.code) if found is not None else ("", "")
 
 
 def _versions() -> dict[str, str]:

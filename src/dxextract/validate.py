@@ -186,6 +186,23 @@ def _h_text(df: pd.DataFrame, p: dict[str, Any], _f: Frames) -> pd.Series[bool]:
     return _series(df, [_is_null(v) or isinstance(v, str) for v in df[p["column"]]])
 
 
+#: cell texts that are a program's missing value written out as text, never data: pandas'
+#: ``<NA>`` and ``NaT``, float ``nan``, Python's ``None`` (str() of each)
+NULL_TEXTS: Final = frozenset({"<NA>", "NaT", "nan", "NaN", "None"})
+
+
+def null_text_columns(df: pd.DataFrame, idx: Any) -> list[str]:
+    """Columns of row ``idx`` whose cell is a missing value spelt as text (``'<NA>'``)."""
+    return [str(c) for c in df.columns
+            if isinstance(v := df.at[idx, c], str) and v.strip() in NULL_TEXTS]
+
+
+def _h_no_null_text(df: pd.DataFrame, p: dict[str, Any], _f: Frames) -> pd.Series[bool]:
+    """A row fails when any of its cells is ``<NA>``, ``nan``, ``None``... as text."""
+    return _series(df, [not any(isinstance(v, str) and v.strip() in NULL_TEXTS for v in row)
+                        for row in df.itertuples(index=False, name=None)])
+
+
 def _h_gapless(df: pd.DataFrame, p: dict[str, Any], _f: Frames) -> pd.Series[bool]:
     """A row fails when its number lies outside 1..n, n = distinct numbers in its group."""
     col, by = p["column"], list(p.get("by", []))
@@ -345,7 +362,7 @@ HELPERS: dict[str, Helper] = {
     "consistent": _h_consistent, "maps_to": _h_maps_to, "near": _h_near,
     "required_with": _h_required_with, "value_in_raw": _h_value_in_raw,
     "same_across_files": _same_fy, "exists_in": _h_exists_in, "agrees_with": _h_agrees_with,
-    "raw_in_text": _h_raw_in_text, "grid_cover": _h_grid_cover,
+    "raw_in_text": _h_raw_in_text, "grid_cover": _h_grid_cover, "no_null_text": _h_no_null_text,
 }
 # Columns of the frame itself that a helper reads (cross-file ones are checked separately).
 _HELPER_SOURCE = {
@@ -547,6 +564,8 @@ def _row_value(df: pd.DataFrame, idx: Any, meta: dict[str, Any], fallback: Any) 
     h = meta.get("helper")
     if not h or idx not in df.index:
         return _fmt(fallback)
+    if h["kind"] == "no_null_text":
+        return ", ".join(f"{c}={df.at[idx, c]!r}" for c in null_text_columns(df, idx))
     cols = [c for c in _helper_sources(h) if c in df.columns]
     if len(cols) == 1:
         return _fmt(df.at[idx, cols[0]])

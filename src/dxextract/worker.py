@@ -71,7 +71,8 @@ def _child(conn: Connection, pdf: Path, settings: IngestSettings, timeout: float
     with tempfile.TemporaryFile() as stray:
         os.dup2(stray.fileno(), 2)
         try:
-            outputs = process_pdf(pdf, settings, lambda done, total: conn.send(("progress", done, total)))
+            outputs = process_pdf(pdf, settings, lambda done, total: conn.send(("progress", done, total)),
+                                  validation_progress=lambda done, total: conn.send(("validation", done, total)))
             result: tuple[Any, ...] = ("done", outputs)
         except DxextractError as e:
             result = ("error", e)
@@ -101,8 +102,12 @@ def _kill(proc: Any) -> None:
 
 
 def process_pdf_limited(pdf: Path, settings: IngestSettings | None = None, progress: ProgressFn | None = None,
-                        worker: WorkerSettings | None = None, cancel: threading.Event | None = None) -> Outputs:
+                        worker: WorkerSettings | None = None, cancel: threading.Event | None = None,
+                        validation_progress: ProgressFn | None = None) -> Outputs:
     """:func:`dxextract.pipeline.process_pdf` in a worker, stopped after ``worker.timeout`` s.
+
+    ``progress`` hears pages read, ``validation_progress`` expectations run (sent up from the
+    worker, so ``ingest`` shows a bar while the suites run, their longest step on a short report).
 
     Raises what ``process_pdf`` raises; :class:`DocumentTimeoutError` on time-out;
     :class:`InternalError` for any other exception or a worker that died; :class:`Cancelled`
@@ -113,7 +118,9 @@ def process_pdf_limited(pdf: Path, settings: IngestSettings | None = None, progr
     worker = worker or WorkerSettings()
     if not worker.timeout:
         try:
-            return process_pdf(pdf, settings, progress)
+            if validation_progress is None:  # the plain call (``run``, and stand-ins in tests)
+                return process_pdf(pdf, settings, progress)
+            return process_pdf(pdf, settings, progress, validation_progress=validation_progress)
         except DxextractError:
             raise
         except Exception as e:
@@ -125,14 +132,18 @@ def process_pdf_limited(pdf: Path, settings: IngestSettings | None = None, progr
     proc.start()
     send.close()
     try:
-        return _wait(pdf, proc, receive, progress, time.monotonic() + worker.timeout, worker.timeout, cancel)
+        return _wait(pdf, proc, receive, (progress, validation_progress), time.monotonic() + worker.timeout,
+                     worker.timeout, cancel)
     finally:
         _kill(proc)
         receive.close()
 
 
-def _wait(pdf: Path, proc: Any, receive: Connection, progress: ProgressFn | None, deadline: float,
+def _wait(pdf: Path, proc: Any, receive: Connection,
+          listeners: tuple[ProgressFn | None, ProgressFn | None], deadline: float,
           timeout: float, cancel: threading.Event | None = None) -> Outputs:
+    """The worker's messages until its result; ``listeners``: (pages, expectations) progress."""
+    progress, validation_progress = listeners
     while True:
         if cancel is not None and cancel.is_set():
             raise Cancelled(f"{pdf}: stopped unfinished")
@@ -150,6 +161,9 @@ def _wait(pdf: Path, proc: Any, receive: Connection, progress: ProgressFn | None
         if message[0] == "progress":
             if progress:
                 progress(message[1], message[2])
+        elif message[0] == "validation":
+            if validation_progress:
+                validation_progress(message[1], message[2])
         elif message[0] == "stderr":
             sys.stderr.write(message[1])
         elif message[0] == "done":
