@@ -366,17 +366,24 @@ def cmd_run(args: argparse.Namespace) -> int:
                 else:
                     folders.finished(pdf, digests[pdf], result)
         with progress.quiet():
-            return max(worst, folders.close())
+            worst = max(worst, folders.close())
     finally:
         progress.close()
+    return max(worst, _run_panels(base))
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Two consecutive years' ingest folders -> yoy_status.csv and yoy_kpis.csv."""
-    from .compare import compare_frames, read_output
+    """Two consecutive years' ingest folders -> yoy_status.csv and yoy_kpis.csv.
+
+    Refused (exit 2) unless they are two years of one report series, older first: same
+    municipality and family, two different years (``--force`` goes on, with a warning).
+    """
+    from .compare import check_series, compare_frames, read_edition, read_output
     from .emit import frame_to_csv, write_folder
 
     old, new = Path(args.old), Path(args.new)
+    for problem in check_series([read_edition(old), read_edition(new)], args.force, "compare"):
+        _say(f"dxextract: warning: compare: {problem} (--force)")
     out = Path(args.out) if args.out else new.parent / f"yoy_{old.name}_{new.name}"
     frames = compare_frames(read_output(old), read_output(new))
     manifest = {"tool": "dxextract", "version": __version__, "command": "compare",
@@ -388,6 +395,82 @@ def cmd_compare(args: argparse.Namespace) -> int:
     _say(f"{old.name} -> {new.name}: {out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
          + f"; reworded {int(status['reworded'].sum())}")
     return 0
+
+
+#: what the panel reads from each ingest folder
+_PANEL_INPUTS = ("status_items.csv", "kpis.csv", "initiatives.csv", "figures.csv")
+
+
+def _panel_guard(out: Path) -> None:
+    """A folder replaced by a panel must be a panel: never a user's folder of the same name."""
+    from .errors import OutputExistsError
+
+    if not out.exists():
+        return
+    try:
+        command = json.loads((out / "manifest.json").read_text(encoding="utf-8")).get("command")
+    except (OSError, ValueError, AttributeError):
+        command = None
+    if command != "panel":
+        raise OutputExistsError(f"{out}: exists and is not a panel folder written by dxextract; "
+                                "move it away or name another --out (nothing was changed)")
+
+
+def write_panel(folders: Sequence[Path], out: Path | None, force: bool, replace_panel: bool = False) -> Path:
+    """The panel files of ``folders`` (years of one series, any order) written into ``out``
+    (default: ``panel_<lg_code>`` beside the newest year); returns the folder written."""
+    from .compare import check_series, read_edition, read_output
+    from .emit import frame_to_csv, safe_folder_name, write_folder
+    from .panel import YearFrames, years_to_panel
+
+    editions = sorted((read_edition(f) for f in folders), key=lambda e: e.report_fy or 0)
+    for problem in check_series(editions, force, "panel", ordered=False):
+        _say(f"dxextract: warning: panel: {problem} (--force)")
+    years = [YearFrames(e.report_fy or 0, read_output(e.folder, _PANEL_INPUTS)) for e in editions]
+    frames = years_to_panel(years)
+    target = out or editions[-1].folder.parent / safe_folder_name(f"panel_{editions[-1].lg_code or 'unknown'}")
+    manifest = {"tool": "dxextract", "version": __version__, "command": "panel",
+                "years": [e.report_fy for e in editions], "lg_code": editions[-1].lg_code,
+                "municipality": editions[-1].municipality, "profile": editions[-1].family,
+                "inputs": [{"folder": e.folder.name, "report_fy": e.report_fy} for e in editions],
+                "row_counts": {name: len(df) for name, df in frames.items()}}
+    write_folder(target, {name: frame_to_csv(df) for name, df in frames.items()}, manifest,
+                 force or replace_panel, guard=_panel_guard if replace_panel and not force else None)
+    status = frames["status_panel.csv"]
+    _say(f"panel {', '.join(str(e.report_fy) for e in editions)} -> {target}: {len(status)} plan items "
+         f"({int(status['reworded'].sum())} reworded), {len(frames['kpi_panel.csv'])} KPI figures, "
+         f"{len(frames['figures_panel.csv'])} detail figures")
+    return target
+
+
+def cmd_panel(args: argparse.Namespace) -> int:
+    """Ingest folders of several years of one series -> status/kpi/figures panels."""
+    folders = [Path(f) for f in args.folders]
+    if len(folders) < 2:
+        raise DxextractError("panel: give the ingest folders of at least two years")
+    write_panel(folders, Path(args.out) if args.out else None, args.force)
+    return 0
+
+
+def _run_panels(base: Path) -> int:
+    """After ``run``: a panel for every municipality and report family with two years or more
+    in ``base`` (``panel_<lg_code>``, replaced each run); 2 if one could not be written."""
+    from .compare import read_edition
+
+    groups: dict[tuple[str, str], list[Path]] = {}
+    for folder in sorted(set(_known_sources(base).values())):
+        e = read_edition(folder)
+        groups.setdefault((e.lg_code, e.family), []).append(folder)
+    worst = 0
+    for (lg_code, _family), folders in sorted(groups.items()):
+        if len(folders) < 2 or not lg_code:
+            continue
+        try:
+            write_panel(folders, None, force=False, replace_panel=True)
+        except DxextractError as e:
+            _say(f"dxextract: error: {e}")
+            worst = 2
+    return worst
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -441,8 +524,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("old")
     p.add_argument("new")
     p.add_argument("--out", help="output folder (default: beside NEW, yoy_<old>_<new>)")
-    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing output folder; compare folders that are not two years of one "
+                        "series in order (other municipality or family, the same year, newer first)")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("panel", parents=[common],
+                       help="one table per record kind over several years: status, KPI and figure panels")
+    p.add_argument("folders", nargs="+", metavar="FOLDER", help="ingest folders, one per year (any order)")
+    p.add_argument("--out", help="output folder (default: beside the newest, panel_<lg_code>)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing output folder; go on with folders of other municipalities or "
+                        "families, or a year twice")
+    p.set_defaults(func=cmd_panel)
 
     p = sub.add_parser("inspect", parents=[common], help="draw the detected rules, cells and tables on page images")
     p.add_argument("pdf")

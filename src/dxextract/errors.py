@@ -71,3 +71,7 @@ class OcrError(DxextractError):
 
 class SuiteLoadError(SettingsError):
     """An expectation suite under schemas/suites cannot be loaded as written (none may be dropped)."""
+
+
+class SeriesError(InputError):
+    """Ingest folders that are not years of one report series (other municipality or family, a year twice, wrong order)."""
