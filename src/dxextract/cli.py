@@ -473,6 +473,33 @@ def _run_panels(base: Path) -> int:
     return worst
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """One ingest folder (a year) or two (older and newer) -> one self-contained HTML report."""
+    from .compare import check_series, read_edition
+    from .emit import write_file
+    from .report_html import build_report, load_year, report_guard
+
+    folders = [Path(f) for f in args.folders]
+    if len(folders) > 2:
+        raise DxextractError("report: give one ingest folder, or two to compare (for more years: dxextract panel)")
+    if len(folders) == 2:
+        for problem in check_series([read_edition(f) for f in folders], args.force, "report"):
+            _say(f"dxextract: warning: report: {problem} (--force)")
+    pdfs = [Path(p) for p in args.pdf or []]
+    if pdfs and len(pdfs) != len(folders):
+        raise DxextractError(f"report: {len(pdfs)} --pdf for {len(folders)} folder(s); give one per folder, in order")
+    search = [Path(args.raw)]
+    years = [load_year(f, pdfs[i] if pdfs else None, search) for i, f in enumerate(folders)]
+    name = folders[0].name if len(folders) == 1 else f"yoy_{folders[0].name}_{folders[1].name}"
+    out = Path(args.out) if args.out else Path("reports") / f"{name}.html"
+    html = build_report(years)
+    write_file(out, html.encode("utf-8"), guard=None if args.force else report_guard)
+    findings = sum(len(y.frames["audit.csv"]) for y in years)
+    _say(f"report {', '.join(str(y.fy) for y in years)} -> {out}: {findings} audit finding(s), "
+         f"{len(html.encode('utf-8')) // 1024} KiB, offline (no network needed to view it)")
+    return 0
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     from .inspect import inspect_pdf
 
@@ -537,6 +564,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace an existing output folder; go on with folders of other municipalities or "
                         "families, or a year twice")
     p.set_defaults(func=cmd_panel)
+
+    p = sub.add_parser("report", parents=[common],
+                       help="an auditor's HTML report of one year, or of two years compared (offline, one file)")
+    p.add_argument("folders", nargs="+", metavar="FOLDER", help="an ingest folder, or two (older, newer)")
+    p.add_argument("--out", help="the HTML file (default: reports/<folder>.html, reports/yoy_<old>_<new>.html)")
+    p.add_argument("--pdf", action="append", metavar="PDF",
+                   help="the source PDF of each folder, in order (default: found under --raw by its sha256)")
+    p.add_argument("--raw", default="raw", help="where to look for the source PDFs (default: raw)")
+    p.add_argument("--force", action="store_true",
+                   help="replace a file not written by dxextract; compare folders of two series or out of order")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("inspect", parents=[common], help="draw the detected rules, cells and tables on page images")
     p.add_argument("pdf")
