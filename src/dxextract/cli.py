@@ -509,6 +509,29 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_panel_and_report(sub: Any, common: argparse.ArgumentParser) -> None:
+    """The subcommands over several ingest folders: ``panel`` and ``report``."""
+    p = sub.add_parser("panel", parents=[common],
+                       help="one table per record kind over several years: status, KPI and figure panels")
+    p.add_argument("folders", nargs="+", metavar="FOLDER", help="ingest folders, one per year (any order)")
+    p.add_argument("--out", help="output folder (default: beside the newest, panel_<lg_code>)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing output folder; go on with folders of other municipalities or "
+                        "families, or a year twice")
+    p.set_defaults(func=cmd_panel)
+
+    p = sub.add_parser("report", parents=[common],
+                       help="an auditor's HTML report of one year, or of two years compared (offline, one file)")
+    p.add_argument("folders", nargs="+", metavar="FOLDER", help="an ingest folder, or two (older, newer)")
+    p.add_argument("--out", help="the HTML file (default: reports/<folder>.html, reports/yoy_<old>_<new>.html)")
+    p.add_argument("--pdf", action="append", metavar="PDF",
+                   help="the source PDF of each folder, in order (default: found under --raw by its sha256)")
+    p.add_argument("--raw", default="raw", help="where to look for the source PDFs (default: raw)")
+    p.add_argument("--force", action="store_true",
+                   help="replace a file not written by dxextract; compare folders of two series or out of order")
+    p.set_defaults(func=cmd_report)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="dxextract", description="Japanese municipal report PDFs to open data.")
     ap.add_argument("--version", action="version", version=f"dxextract {__version__}")
@@ -556,25 +579,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "series in order (other municipality or family, the same year, newer first)")
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("panel", parents=[common],
-                       help="one table per record kind over several years: status, KPI and figure panels")
-    p.add_argument("folders", nargs="+", metavar="FOLDER", help="ingest folders, one per year (any order)")
-    p.add_argument("--out", help="output folder (default: beside the newest, panel_<lg_code>)")
-    p.add_argument("--force", action="store_true",
-                   help="replace an existing output folder; go on with folders of other municipalities or "
-                        "families, or a year twice")
-    p.set_defaults(func=cmd_panel)
-
-    p = sub.add_parser("report", parents=[common],
-                       help="an auditor's HTML report of one year, or of two years compared (offline, one file)")
-    p.add_argument("folders", nargs="+", metavar="FOLDER", help="an ingest folder, or two (older, newer)")
-    p.add_argument("--out", help="the HTML file (default: reports/<folder>.html, reports/yoy_<old>_<new>.html)")
-    p.add_argument("--pdf", action="append", metavar="PDF",
-                   help="the source PDF of each folder, in order (default: found under --raw by its sha256)")
-    p.add_argument("--raw", default="raw", help="where to look for the source PDFs (default: raw)")
-    p.add_argument("--force", action="store_true",
-                   help="replace a file not written by dxextract; compare folders of two series or out of order")
-    p.set_defaults(func=cmd_report)
+    _add_panel_and_report(sub, common)
 
     p = sub.add_parser("inspect", parents=[common], help="draw the detected rules, cells and tables on page images")
     p.add_argument("pdf")
