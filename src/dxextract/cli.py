@@ -432,7 +432,8 @@ def write_panel(folders: Sequence[Path], out: Path | None, force: bool, replace_
     manifest = {"tool": "dxextract", "version": __version__, "command": "panel",
                 "years": [e.report_fy for e in editions], "lg_code": editions[-1].lg_code,
                 "municipality": editions[-1].municipality, "profile": editions[-1].family,
-                "inputs": [{"folder": e.folder.name, "report_fy": e.report_fy} for e in editions],
+                "inputs": [{"folder": e.folder.name, "report_fy": e.report_fy, "source": e.source,
+                            "sha256": e.sha256} for e in editions],
                 "row_counts": {name: len(df) for name, df in frames.items()}}
     write_folder(target, {name: frame_to_csv(df) for name, df in frames.items()}, manifest,
                  force or replace_panel, guard=_panel_guard if replace_panel and not force else None)

@@ -62,6 +62,9 @@ class Edition:
     #: the title without its fiscal years: the same for every year of one series
     series: str
     report_fy: int | None
+    #: the source PDF's name and sha256 (what the folder was read from)
+    source: str = ""
+    sha256: str = ""
 
 
 def read_edition(folder: Path) -> Edition:
@@ -77,7 +80,8 @@ def read_edition(folder: Path) -> Edition:
     return Edition(folder=folder, lg_code=str(man.get("lg_code") or ""),
                    municipality=str(man.get("municipality") or ""), family=str(man.get("profile") or ""),
                    series="".join(without_fiscal_years(str(man.get("title") or "")).split()),
-                   report_fy=int(fy) if fy is not None else None)
+                   report_fy=int(fy) if fy is not None else None, source=str(man.get("source") or ""),
+                   sha256=str(man.get("sha256") or ""))
 
 
 def _differ(editions: Sequence[Edition], what: str, key: Callable[[Edition], str]) -> list[str]:
