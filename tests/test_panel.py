@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -207,3 +208,23 @@ def test_run_writes_the_panel_and_never_replaces_a_folder_it_did_not_write(
 def test_panel_needs_two_folders(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["panel", str(NORMALIZED / "082163_2024")]) == 2
     assert "at least two years" in capsys.readouterr().err
+
+
+def _retitled(src: Path, dest: Path, title: str, sha: str) -> None:
+    shutil.copytree(src, dest)
+    manifest = json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
+    manifest.update(title=title, sha256=sha)
+    (dest / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+
+
+def test_run_keeps_two_series_of_one_town_apart_and_warns_on_a_year_twice(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = _copy_years(tmp_path)
+    for folder, fy in (("082163_2023", "令和5年度"), ("082163_2024", "令和6年度")):
+        _retitled(NORMALIZED / folder, base / f"other_{folder}", f"笠間市第3次DX推進計画 {fy}実績報告", "0" * 63 + fy[2])
+    assert _run_panels(base) == 0
+    panels = sorted(p.name for p in base.iterdir() if p.name.startswith("panel_"))
+    assert len(panels) == 2 and all(re.fullmatch(r"panel_082163_[0-9a-f]{8}", p) for p in panels), panels
+    _retitled(NORMALIZED / "082163_2024", base / "again_2024", "笠間市第3次DX推進計画 令和6年度実績報告", "f" * 64)
+    assert _run_panels(base) == 0, "a series with a year twice gets a warning, not a failed run"
+    assert "no panel written" in capsys.readouterr().err

@@ -454,20 +454,31 @@ def cmd_panel(args: argparse.Namespace) -> int:
 
 
 def _run_panels(base: Path) -> int:
-    """After ``run``: a panel for every municipality and report family with two years or more
-    in ``base`` (``panel_<lg_code>``, replaced each run); 2 if one could not be written."""
-    from .compare import read_edition
+    """After ``run``: a panel for every report series (municipality, family, title without its
+    years) with two years or more in ``base``: ``panel_<lg_code>`` (with a short hash of the
+    series when one municipality has several), replaced each run. A series with a year in two
+    folders gets no panel and a warning; 2 if a panel folder could not be written."""
+    import hashlib
 
-    groups: dict[tuple[str, str], list[Path]] = {}
+    from .compare import read_edition
+    from .errors import SeriesError
+
+    groups: dict[tuple[str, str, str], list[Path]] = {}
     for folder in sorted(set(_known_sources(base).values())):
         e = read_edition(folder)
-        groups.setdefault((e.lg_code, e.family), []).append(folder)
+        if e.lg_code:
+            groups.setdefault((e.lg_code, e.family, e.series), []).append(folder)
+    per_town = Counter(lg_code for lg_code, _, _ in groups)
     worst = 0
-    for (lg_code, _family), folders in sorted(groups.items()):
-        if len(folders) < 2 or not lg_code:
+    for (lg_code, family, series), folders in sorted(groups.items()):
+        if len(folders) < 2:
             continue
+        tag = hashlib.sha1(f"{family} {series}".encode()).hexdigest()[:8]
+        name = f"panel_{lg_code}" if per_town[lg_code] == 1 else f"panel_{lg_code}_{tag}"
         try:
-            write_panel(folders, None, force=False, replace_panel=True)
+            write_panel(folders, base / name, force=False, replace_panel=True)
+        except SeriesError as e:
+            _say(f"dxextract: warning: no panel written: {e}")
         except DxextractError as e:
             _say(f"dxextract: error: {e}")
             worst = 2
