@@ -208,3 +208,8 @@ def test_report_cli_writes_replaces_its_own_file_and_refuses_others(tmp_path: Pa
     assert main(["report", str(NEW), "--pdf", str(REPO / "raw" / "kasama_dx_r5.pdf"),
                  "--out", str(tmp_path / "z.html")]) == 2
     assert "not the source of" in capsys.readouterr().err
+
+
+def test_two_builds_are_byte_identical(year_html: str) -> None:
+    """No timestamp, no random id: a report can be diffed and committed beside its data."""
+    assert build_report([load_year(NEW, search=[REPO / "raw"])]) == year_html

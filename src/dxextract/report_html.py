@@ -340,9 +340,14 @@ def _status_section(years: Sequence[Year], settings: ReportSettings) -> str:
             + _table(["基本戦略", "年度", *symbols], rows, "counts"))
 
 
+def _figure_link(fy: int, row: Any, target: str) -> str:
+    """A link to the figure's cell on its page image; to the page when no cell is known."""
+    return _page_link(fy, row.page, target if _box(row) is not None else None)
+
+
 def _kpi_rows(y: Year) -> list[list[str]]:
     return [[_e(int(k.kpi_no)), _e(k.label), _e(k.value), _e(k.unit), _e(k.qualifier), _e(k.raw)[:80],
-             _page_link(y.fy, k.page, f"fig-{y.fy}-k{i}")]
+             _figure_link(y.fy, k, f"fig-{y.fy}-k{i}")]
             for i, k in enumerate(y.frames["kpis.csv"].itertuples(index=False))]
 
 
@@ -391,7 +396,7 @@ def _figures_section(years: Sequence[Year]) -> str:
     for y in years:
         fig = y.frames["figures.csv"]
         rows = [[_e(f"{f.strategy_no}-{f.measure_no}-{f.seq}"), _e(f.column), _e(f.label), _e(f.value), _e(f.unit),
-                 _e(f.qualifier), _e(f.raw), _page_link(y.fy, f.page, f"fig-{y.fy}-f{i}")]
+                 _e(f.qualifier), _e(f.raw), _figure_link(y.fy, f, f"fig-{y.fy}-f{i}")]
                 for i, f in enumerate(fig.itertuples(index=False))]
         parts.append(f"<h3>{y.fy}年度: {len(fig)} figures in the detail tables</h3>"
                      + _table(["戦略-施策-行", "column", "label", "value", "unit", "qualifier", "printed", "page"],
