@@ -21,6 +21,8 @@ from .errors import SettingsError
 STATUS_ORDER = ("○", "▲", "×", "取り下げ", "—")
 STATUS_COLOURS = {"○": "#2e7d32", "▲": "#f9a825", "×": "#c62828", "取り下げ": "#616161", "—": "#cfd8dc"}
 STATUS_WORDS = {"○": "進行中", "▲": "遅れ", "×": "未達成", "取り下げ": "取り下げ", "—": "未評価"}
+#: fills too light for a white count on them
+LIGHT = frozenset({"—"})
 OLD_COLOUR, NEW_COLOUR = "#90a4ae", "#1565c0"
 
 
@@ -98,7 +100,7 @@ def status_chart(counts: pd.DataFrame, settings: ChartSettings | None = None) ->
                          f'fill="{STATUS_COLOURS.get(sym, "#8d6e63")}" data-strategy="{no}" data-fy="{fy}" '
                          f'data-status="{escape(sym)}" data-count="{n}"><title>{escape(f"{fy} {sym} {n}")}</title></rect>')
             if w >= s.min_text_width:
-                parts.append(_text(x + w / 2, y + s.bar - 5, str(n), "in", "middle"))
+                parts.append(_text(x + w / 2, y + s.bar - 5, str(n), "in-dark" if sym in LIGHT else "in", "middle"))
             x += w
         parts.append(_text(x + 4, y + s.bar - 5, f"計{int(totals[(no, fy)])}"))
         y += s.bar + s.gap

@@ -439,7 +439,7 @@ _CSS = """
 body { font-family: "dxjp", @STACK@; margin: 24px auto; max-width: 1100px; color: #212121;
        font-size: 14px; line-height: 1.5; }
 svg text { font-family: "dxjp", @STACK@; font-size: 12px; fill: #212121; }
-svg text.in { fill: #fff; font-weight: bold; } svg text.small { font-size: 11px; }
+svg text.in { fill: #fff; font-weight: bold; } svg text.in-dark { fill: #37474f; font-weight: bold; } svg text.small { font-size: 11px; }
 svg text.delta { font-weight: bold; }
 h1 { font-size: 22px; border-bottom: 3px solid #1565c0; } h2 { margin-top: 36px; color: #0d47a1; }
 nav a { margin-right: 14px; } table { border-collapse: collapse; margin: 8px 0; width: 100%; }
