@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,3 +84,64 @@ def test_compare_cli_writes_the_contract_files(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, "-m", "dxextract", "compare", str(tmp_path), str(out)],
                          env=env, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "manifest.json" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def _edited_copy(src: Path, dest: Path, **changes: object) -> Path:
+    """An ingest folder copied with manifest fields changed (another town, family or year)."""
+    shutil.copytree(src, dest)
+    manifest = json.loads((dest / "manifest.json").read_text(encoding="utf-8"))
+    (dest / "manifest.json").write_text(json.dumps({**manifest, **changes}, ensure_ascii=False), encoding="utf-8")
+    return dest
+
+
+OLD, NEW = REPO / "normalized" / "082163_2023", REPO / "normalized" / "082163_2024"
+
+
+@pytest.mark.parametrize(("case", "changes", "message"), [
+    ("other municipality", {"lg_code": "082015", "municipality": "水戸市"},
+     "different municipalities (082163_2023: 笠間市 082163; new: 水戸市 082015)"),
+    ("other family", {"title": "笠間市 公共施設等総合管理計画 令和6年度実績報告"}, "different report families"),
+    ("other profile", {"profile": "budget_book"}, "different report families (082163_2023: dx_report"),
+    ("same year", {"report_fy": 2023}, "the same year twice (2023: 082163_2023, new)"),
+])
+def test_compare_refuses_folders_of_two_series(tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str,
+                                                changes: dict[str, object], message: str) -> None:
+    from dxextract.cli import main
+
+    new = _edited_copy(NEW, tmp_path / "new", **changes)
+    assert main(["compare", str(OLD), str(new), "--out", str(tmp_path / "yoy")]) == 2, case
+    err = capsys.readouterr().err
+    assert message in err and "pass --force" in err and "Traceback" not in err, err
+    assert not (tmp_path / "yoy").exists(), "nothing written"
+    assert main(["compare", str(OLD), str(new), "--out", str(tmp_path / "yoy"), "--force"]) == 0
+    assert "warning: compare:" in capsys.readouterr().err
+    assert (tmp_path / "yoy" / "yoy_status.csv").is_file()
+
+
+def test_compare_refuses_years_in_the_wrong_order(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from dxextract.cli import main
+
+    assert main(["compare", str(NEW), str(OLD), "--out", str(tmp_path / "yoy")]) == 2
+    assert ("years in the wrong order (082163_2024: 2024 -> 082163_2023: 2023; give the older year first)"
+            in capsys.readouterr().err)
+
+
+def test_the_year_in_the_title_does_not_make_another_family() -> None:
+    from dxextract.compare import read_edition, series_problems
+
+    assert series_problems([read_edition(OLD), read_edition(NEW)]) == []
+
+
+def test_yoy_rows_name_the_strategy_and_measure_and_their_pages() -> None:
+    yoy = compare_frames(read_output(OLD), read_output(NEW))
+    status, kpis = yoy["yoy_status.csv"], yoy["yoy_kpis.csv"]
+    items = read_output(NEW)["status_items.csv"]
+    names = dict(zip(zip(items.strategy_no, items.measure_no, strict=True),
+                     zip(items.strategy, items.measure, strict=True), strict=False))
+    for row in status.itertuples(index=False):
+        assert (row.strategy, row.measure) == names[(row.strategy_no, row.measure_no)]
+    pages = dict(zip(zip(items.strategy_no, items.measure_no, items.item_no, strict=True), items.page, strict=False))
+    assert [pages[k] for k in zip(status.strategy_no, status.measure_no, status.item_no, strict=True)] \
+        == list(status.page_new)
+    assert status.page_old.notna().sum() == (status.change != "added").sum()
+    assert set(kpis.page_new) == {1}

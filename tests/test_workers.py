@@ -43,7 +43,7 @@ def one_worker(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample reports read one after another: what every other way must reproduce."""
     out = tmp_path_factory.mktemp("one") / "out"
     assert main(["run", "--raw", str(RAW), "--out", str(out), "--no-validate", "--workers", "1"]) == 0
-    assert names(out) == ["082163_2023", "082163_2024"]
+    assert names(out) == ["082163_2023", "082163_2024", "panel_082163"], "two years of one series: a panel too"
     return out
 
 

@@ -368,17 +368,24 @@ def cmd_run(args: argparse.Namespace) -> int:
                 else:
                     folders.finished(pdf, digests[pdf], result)
         with progress.quiet():
-            return max(worst, folders.close())
+            worst = max(worst, folders.close())
     finally:
         progress.close()
+    return max(worst, _run_panels(base))
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Two consecutive years' ingest folders -> yoy_status.csv and yoy_kpis.csv."""
-    from .compare import compare_frames, read_output
+    """Two consecutive years' ingest folders -> yoy_status.csv and yoy_kpis.csv.
+
+    Refused (exit 2) unless they are two years of one report series, older first: same
+    municipality and family, two different years (``--force`` goes on, with a warning).
+    """
+    from .compare import check_series, compare_frames, read_edition, read_output
     from .emit import frame_to_csv, write_folder
 
     old, new = Path(args.old), Path(args.new)
+    for problem in check_series([read_edition(old), read_edition(new)], args.force, "compare"):
+        _say(f"dxextract: warning: compare: {problem} (--force)")
     out = Path(args.out) if args.out else new.parent / f"yoy_{old.name}_{new.name}"
     frames = compare_frames(read_output(old), read_output(new))
     manifest = {"tool": "dxextract", "version": __version__, "command": "compare",
@@ -407,6 +414,121 @@ def cmd_publish(args: argparse.Namespace) -> int:
          f"{rows}, datapackage.json (frictionless: valid)")
     for (a, b), n in sorted(done.mappings.items()):
         _say(f"  {args.encoding}: {a} U+{ord(a):04X} -> {b} U+{ord(b):04X} in {n} cell(s) (listed in datapackage.json)")
+    return 0
+
+
+#: what the panel reads from each ingest folder
+_PANEL_INPUTS = ("status_items.csv", "kpis.csv", "initiatives.csv", "figures.csv")
+
+
+def _panel_guard(out: Path) -> None:
+    """A folder replaced by a panel must be a panel: never a user's folder of the same name."""
+    from .errors import OutputExistsError
+
+    if not out.exists():
+        return
+    try:
+        command = json.loads((out / "manifest.json").read_text(encoding="utf-8")).get("command")
+    except (OSError, ValueError, AttributeError):
+        command = None
+    if command != "panel":
+        raise OutputExistsError(f"{out}: exists and is not a panel folder written by dxextract; "
+                                "move it away or name another --out (nothing was changed)")
+
+
+def write_panel(folders: Sequence[Path], out: Path | None, force: bool, replace_panel: bool = False) -> Path:
+    """The panel files of ``folders`` (years of one series, any order) written into ``out``
+    (default: ``panel_<lg_code>`` beside the newest year); returns the folder written."""
+    from .compare import check_series, read_edition, read_output
+    from .emit import frame_to_csv, safe_folder_name, write_folder
+    from .panel import YearFrames, years_to_panel
+
+    editions = sorted((read_edition(f) for f in folders), key=lambda e: e.report_fy or 0)
+    for problem in check_series(editions, force, "panel", ordered=False):
+        _say(f"dxextract: warning: panel: {problem} (--force)")
+    years = [YearFrames(e.report_fy or 0, read_output(e.folder, _PANEL_INPUTS)) for e in editions]
+    frames = years_to_panel(years)
+    target = out or editions[-1].folder.parent / safe_folder_name(f"panel_{editions[-1].lg_code or 'unknown'}")
+    manifest = {"tool": "dxextract", "version": __version__, "command": "panel",
+                "years": [e.report_fy for e in editions], "lg_code": editions[-1].lg_code,
+                "municipality": editions[-1].municipality, "profile": editions[-1].family,
+                "inputs": [{"folder": e.folder.name, "report_fy": e.report_fy, "source": e.source,
+                            "sha256": e.sha256} for e in editions],
+                "row_counts": {name: len(df) for name, df in frames.items()}}
+    write_folder(target, {name: frame_to_csv(df) for name, df in frames.items()}, manifest,
+                 force or replace_panel, guard=_panel_guard if replace_panel and not force else None)
+    status = frames["status_panel.csv"]
+    _say(f"panel {', '.join(str(e.report_fy) for e in editions)} -> {target}: {len(status)} plan items "
+         f"({int(status['reworded'].sum())} reworded), {len(frames['kpi_panel.csv'])} KPI figures, "
+         f"{len(frames['figures_panel.csv'])} detail figures")
+    return target
+
+
+def cmd_panel(args: argparse.Namespace) -> int:
+    """Ingest folders of several years of one series -> status/kpi/figures panels."""
+    folders = [Path(f) for f in args.folders]
+    if len(folders) < 2:
+        raise DxextractError("panel: give the ingest folders of at least two years")
+    write_panel(folders, Path(args.out) if args.out else None, args.force)
+    return 0
+
+
+def _run_panels(base: Path) -> int:
+    """After ``run``: a panel for every report series (municipality, family, title without its
+    years) with two years or more in ``base``: ``panel_<lg_code>`` (with a short hash of the
+    series when one municipality has several), replaced each run. A series with a year in two
+    folders gets no panel and a warning; 2 if a panel folder could not be written."""
+    import hashlib
+
+    from .compare import read_edition
+    from .errors import SeriesError
+
+    groups: dict[tuple[str, str, str], list[Path]] = {}
+    for folder in sorted(set(_known_sources(base).values())):
+        e = read_edition(folder)
+        if e.lg_code:
+            groups.setdefault((e.lg_code, e.family, e.series), []).append(folder)
+    per_town = Counter(lg_code for lg_code, _, _ in groups)
+    worst = 0
+    for (lg_code, family, series), folders in sorted(groups.items()):
+        if len(folders) < 2:
+            continue
+        tag = hashlib.sha1(f"{family} {series}".encode()).hexdigest()[:8]
+        name = f"panel_{lg_code}" if per_town[lg_code] == 1 else f"panel_{lg_code}_{tag}"
+        try:
+            write_panel(folders, base / name, force=False, replace_panel=True)
+        except SeriesError as e:
+            _say(f"dxextract: warning: no panel written: {e}")
+        except DxextractError as e:
+            _say(f"dxextract: error: {e}")
+            worst = 2
+    return worst
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """One ingest folder (a year) or two (older and newer) -> one self-contained HTML report."""
+    from .compare import check_series, read_edition
+    from .emit import write_file
+    from .report_html import build_report, load_year, report_guard
+
+    folders = [Path(f) for f in args.folders]
+    if len(folders) > 2:
+        raise DxextractError("report: give one ingest folder, or two to compare (for more years: dxextract panel)")
+    if len(folders) == 2:
+        for problem in check_series([read_edition(f) for f in folders], args.force, "report"):
+            _say(f"dxextract: warning: report: {problem} (--force)")
+    pdfs = [Path(p) for p in args.pdf or []]
+    if pdfs and len(pdfs) != len(folders):
+        raise DxextractError(f"report: {len(pdfs)} --pdf for {len(folders)} folder(s); give one per folder, in order")
+    search = [Path(args.raw)]
+    years = [load_year(f, pdfs[i] if pdfs else None, search) for i, f in enumerate(folders)]
+    name = folders[0].name if len(folders) == 1 else f"yoy_{folders[0].name}_{folders[1].name}"
+    out = Path(args.out) if args.out else Path("reports") / f"{name}.html"
+    html = build_report(years)
+    write_file(out, html.encode("utf-8"), guard=None if args.force else report_guard)
+    findings = sum(len(y.frames["audit.csv"]) for y in years)
+    _say(f"report {', '.join(str(y.fy) for y in years)} -> {out}: {findings} audit finding(s), "
+         f"{len(html.encode('utf-8')) // 1024} KiB, offline (no network needed to view it)")
     return 0
 
 
@@ -443,6 +565,29 @@ def _add_publish(sub: Any, common: argparse.ArgumentParser) -> None:
                    help="parent of the default output folder (default: published)")
     p.add_argument("--force", action="store_true", help="replace an existing output folder")
     p.set_defaults(func=cmd_publish)
+
+
+def _add_panel_and_report(sub: Any, common: argparse.ArgumentParser) -> None:
+    """The subcommands over several ingest folders: ``panel`` and ``report``."""
+    p = sub.add_parser("panel", parents=[common],
+                       help="one table per record kind over several years: status, KPI and figure panels")
+    p.add_argument("folders", nargs="+", metavar="FOLDER", help="ingest folders, one per year (any order)")
+    p.add_argument("--out", help="output folder (default: beside the newest, panel_<lg_code>)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing output folder; go on with folders of other municipalities or "
+                        "families, or a year twice")
+    p.set_defaults(func=cmd_panel)
+
+    p = sub.add_parser("report", parents=[common],
+                       help="an auditor's HTML report of one year, or of two years compared (offline, one file)")
+    p.add_argument("folders", nargs="+", metavar="FOLDER", help="an ingest folder, or two (older, newer)")
+    p.add_argument("--out", help="the HTML file (default: reports/<folder>.html, reports/yoy_<old>_<new>.html)")
+    p.add_argument("--pdf", action="append", metavar="PDF",
+                   help="the source PDF of each folder, in order (default: found under --raw by its sha256)")
+    p.add_argument("--raw", default="raw", help="where to look for the source PDFs (default: raw)")
+    p.add_argument("--force", action="store_true",
+                   help="replace a file not written by dxextract; compare folders of two series or out of order")
+    p.set_defaults(func=cmd_report)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -487,10 +632,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("old")
     p.add_argument("new")
     p.add_argument("--out", help="output folder (default: beside NEW, yoy_<old>_<new>)")
-    p.add_argument("--force", action="store_true", help="replace an existing output folder")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing output folder; compare folders that are not two years of one "
+                        "series in order (other municipality or family, the same year, newer first)")
     p.set_defaults(func=cmd_compare)
 
     _add_publish(sub, common)
+    _add_panel_and_report(sub, common)
 
     p = sub.add_parser("inspect", parents=[common], help="draw the detected rules, cells and tables on page images")
     p.add_argument("pdf")

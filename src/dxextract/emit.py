@@ -367,6 +367,28 @@ def write_folder(out: Path, files: Mapping[str, bytes], manifest: dict[str, Any]
     return notes
 
 
+def write_file(path: Path, data: bytes, guard: Callable[[Path], None] | None = None,
+               settings: WriteSettings | None = None) -> None:
+    """Write one file atomically: a hidden ``.<name>.<token>.part`` beside it, fsynced, renamed
+    over ``path`` (a reader sees the old file or the new one, never half of one); ``guard(path)``
+    is called under the target's lock first and may refuse (e.g. a file the tool did not write)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with target_lock(path, settings):
+            if guard is not None:
+                guard(path)
+            tmp = _hidden(path, "part")
+            try:
+                _write_file(tmp, data)
+                os.replace(tmp, path)
+                _fsync_dir(path.parent)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+    except OSError as e:
+        raise _output_error(path, e) from e
+
+
 def _output_error(out: Path, e: OSError) -> OutputError:
     """An OSError while writing blames the output folder, never the input."""
     where = f": {e.filename}" if e.filename else ""

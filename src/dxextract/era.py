@@ -114,6 +114,12 @@ def parse_fiscal_year(text: str) -> int | None:
     return _year_of(m)
 
 
+def without_fiscal_years(text: str) -> str:
+    """``text`` with every fiscal year it names removed: what stays the same in the title of a
+    yearly report series (「…推進計画 令和6年度実績報告」 -> 「…推進計画 実績報告」)."""
+    return _FY_RE.sub("", text.translate(_WIDTH))
+
+
 def parse_era_date(text: str) -> date | None:
     """The first date named in ``text``: 「令和6年3月末」→2024-03-31, 「令和6年4月1日」→2024-04-01.
 

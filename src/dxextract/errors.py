@@ -87,3 +87,6 @@ class UnencodableError(InputError):
 
 class PackageInvalidError(DxextractError):
     """The package publish made did not pass Frictionless validation (a bug: report it); nothing was written."""
+
+class SeriesError(InputError):
+    """Ingest folders that are not years of one report series (other municipality or family, a year twice, wrong order)."""
