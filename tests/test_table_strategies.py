@@ -471,3 +471,36 @@ def test_a_line_crossing_a_column_gap_does_not_merge_a_row_whose_lines_break_the
     assert nc == 2
     assert all(c.colspan == 1 for c in cells)
     assert any(c.text.startswith("Good") for c in cells)
+
+
+def test_cells_of_several_lines_without_rules_become_rows_with_a_merged_cell() -> None:
+    from dxextract.textalign import TextTableSettings, block_cells
+
+    # three columns set 6 pt apart (under an em): a measure merged over two items, each item
+    # two lines at a 3 pt leading, rows 16 pt apart (the cells' padding), a status per item
+    chars = _jp("施策名の", 0, 0) + _jp("ながい文", 0, 13)
+    chars += _jp("取り組みの一つ目", 46, 0) + _jp("その続き", 46, 13) + _jp("○", 132, 6)
+    chars += _jp("取り組みの二つ目", 46, 42) + _jp("その続き", 46, 55) + _jp("▲", 132, 48)
+    chars += _jp("次の施策", 0, 84) + _jp("取り組みの三つ目", 46, 84) + _jp("×", 132, 84)
+    # a text parser cut the table at every printed line, and its columns across the words
+    ys = [-1.0, 11.5, 24.5, 40.0, 53.5, 66.5, 82.0, 96.0]
+    xs = [-1.0, 30.0, 128.0, 145.0]
+    page = Page(number=1, width=400, height=200, chars=tuple(chars), segments=())
+    found = block_cells(page, chars, xs, ys, TextTableSettings())
+    assert found is not None
+    cells, n_rows, n_cols = found
+    assert (n_rows, n_cols) == (3, 3)
+    got = {(c.r, c.c, c.rowspan): c.text.replace("\n", "") for c in cells if c.text.strip()}
+    assert got == {(0, 0, 2): "施策名のながい文", (0, 1, 1): "取り組みの一つ目その続き", (0, 2, 1): "○",
+                   (1, 1, 1): "取り組みの二つ目その続き", (1, 2, 1): "▲",
+                   (2, 0, 1): "次の施策", (2, 1, 1): "取り組みの三つ目", (2, 2, 1): "×"}
+
+
+def test_one_line_a_row_keeps_the_parsers_rows() -> None:
+    from dxextract.textalign import TextTableSettings, block_cells
+
+    chars = []
+    for i, (a, b) in enumerate([("Austria", "X"), ("Belgium", "Y"), ("Cyprus", "Z")]):
+        chars += words(a, 0, 14 * i) + words(b, 100, 14 * i)
+    page = Page(number=1, width=400, height=200, chars=tuple(chars), segments=())
+    assert block_cells(page, chars, [-1.0, 90.0, 120.0], [-1.0, 12.0, 26.0, 40.0], TextTableSettings()) is None

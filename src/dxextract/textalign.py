@@ -18,12 +18,13 @@ import io
 import logging
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .celltext import TextSettings, chars_to_cell_text, chars_to_lines, figure_rows
-from .model import BBox, Cell, Char, Page
+from .model import BBox, Cell, Char, Page, Segment
 
 log = logging.getLogger(__name__)
 
@@ -261,6 +262,194 @@ def merge_wrapped_rows(chars: Sequence[Char], xs: Sequence[float], ys: Sequence[
     return keep
 
 
+def _two_rhythms(chars: Sequence[Char], ys: Sequence[float], settings: TextTableSettings
+                 ) -> float | None:
+    """The gap between a cell's own lines when the table's rows stand further apart than that
+    (cells of several lines, set off by their padding), or None for one rhythm (a line a row)."""
+    rows = [r for r in _rows_of(chars, ys) if r]
+    if len(rows) < 3:
+        return None
+    gaps = sorted(min(c.top for c in b) - max(c.bottom for c in a) for a, b in zip(rows, rows[1:], strict=False))
+    sizes = sorted(c.size for r in rows for c in r)
+    size = sizes[len(sizes) // 2]
+    leading = max(0.0, gaps[len(gaps) // 4])
+    return leading if gaps[-1] - leading >= settings.row_gap_em * size else None
+
+
+def block_cells(page: Page, chars: Sequence[Char], xs: Sequence[float], ys: Sequence[float],
+                settings: TextTableSettings, text: TextSettings | None = None
+                ) -> tuple[list[Cell], int, int] | None:
+    """Cells of a table whose cells hold several lines each, rows and spans from text blocks.
+
+    Each column's lines at the table's own leading are one cell's text (a block); the rows
+    stand between blocks (the same code as a band nobody ruled between two rules:
+    :func:`dxextract.align.band_to_subrows`), and a block with empty rows beside it is a
+    merged cell (see :func:`_place_spans`). The columns are the text's own (camelot's stream
+    cuts CJK lines set less than an em apart). None when the table has one rhythm (one line
+    a row, or figures stacked one a line): camelot's rows stand as they are.
+    """
+    from .align import AlignSettings, Region, _spans, band_to_subrows, region_to_columns
+
+    leading = _two_rhythms(chars, ys, settings)
+    if leading is None or figure_rows(list(chars), xs, 2, text):
+        return None
+    align = AlignSettings(text=text or TextSettings(), row_gap_em=settings.row_gap_em)
+    frame = (Segment("h", xs[0], ys[0], xs[-1], ys[0]), Segment("h", xs[0], ys[-1], xs[-1], ys[-1]))
+    gaps = region_to_columns(Region(xs[0], xs[-1], frame), list(chars), align)
+    if len(gaps) + 1 >= settings.min_cols:
+        xs = [xs[0], *(g.boundary for g in gaps), xs[-1]]
+    seps, separated = band_to_subrows(list(chars), xs, ys[0], ys[-1], leading, align)
+    if not seps:
+        return None
+    bounds = [ys[0], *seps, ys[-1]]
+    nr, nc = len(bounds) - 1, len(xs) - 1
+
+    def col_of(x: float) -> int:
+        return max(0, min(nc - 1, sum(1 for b in xs[1:-1] if x >= b)))
+
+    _merged_rows(chars, col_of, bounds, nc, separated)
+    sep_v = _apart(chars, col_of, bounds, nc, align.min_gap_em, text)
+    cells = []
+    for r, c, rs, cs in _spans(separated, sep_v, nr, nc):
+        box = BBox(xs[c], bounds[r], xs[c + cs], bounds[r + rs])
+        inside = [ch for ch in chars if box.top <= ch.yc < box.bottom and c <= col_of(ch.xc) < c + cs]
+        cells.append(Cell(r=r, c=c, rowspan=rs, colspan=cs, page=page.number, bbox=box,
+                          text=chars_to_cell_text(inside, box, text),
+                          text_bottom=max((ch.bottom for ch in inside if ch.text.strip()), default=None)))
+    return cells, nr, nc
+
+
+def _merged_rows(chars: Sequence[Char], col_of: Callable[[float], int], bounds: Sequence[float], nc: int,
+                 separated: list[list[bool]]) -> None:
+    """Set ``separated[k][c]`` (False: one cell across row boundary k) column by column from
+    the right, each merged cell ending where the finer cells beside it end."""
+    nr = len(bounds) - 1
+    by_col: list[list[Char]] = [[] for _ in range(nc)]
+    for ch in chars:
+        if ch.text.strip():
+            by_col[col_of(ch.xc)].append(ch)
+    allowed = set(range(nr + 1))
+    for c in reversed(range(nc)):
+        beside = [ch for k in range(c + 1, nc) for ch in by_col[k]]
+        tops = [min((ch.top for ch in beside if bounds[r] <= ch.yc < bounds[r + 1]), default=bounds[r])
+                for r in range(nr)]
+        starts = _place_spans(by_col[c], bounds, [row[c] for row in separated], allowed, tops)
+        for k in range(nr - 1):
+            separated[k][c] = k + 1 in starts
+        ordered = sorted(starts)
+        if any(b - a > 1 for a, b in zip(ordered, ordered[1:], strict=False)):
+            allowed = starts
+
+
+def _apart(chars: Sequence[Char], col_of: Callable[[float], int], bounds: Sequence[float], nc: int,
+           gap_em: float, text: TextSettings | None) -> list[list[bool]]:
+    """Per row, per column boundary: do the row's cells stand apart there (False: a colspan)?
+
+    A cell's lines stand close to the next column's (padding under an em): only text set
+    without a word space's gap runs across a boundary, and not where it reaches the x at which
+    the next column's own lines begin (a line running on into the next cell).
+    """
+    nr = len(bounds) - 1
+    lines = [(r, line) for r in range(nr)
+             for line in chars_to_lines([c for c in chars if bounds[r] <= c.yc < bounds[r + 1]], text)]
+    begins = Counter(round(run[0].x0) for _r, line in lines for run in _runs(line.chars, gap_em))
+    edges = [x for x, n in begins.items() if n >= 2]
+    sep_v = [[True] * (nc - 1) for _ in range(nr)]
+    for r, line in lines:
+        for run in _runs(line.chars, gap_em):
+            for piece in _cut_at(run, edges):
+                for c in range(col_of(piece[0].xc), col_of(piece[-1].xc)):
+                    sep_v[r][c] = False
+    return sep_v
+
+
+def _place_spans(chars: Sequence[Char], bounds: Sequence[float], separated: Sequence[bool],
+                 allowed: set[int], tops: Sequence[float]) -> set[int]:
+    """The rows at which one column's cells begin (and ``len(bounds) - 1``, its end).
+
+    Each text block of the column (its lines, joined where ``separated`` says the rows are
+    one cell) takes a run of rows: its own and the empty ones around it, ending where the
+    column to its right has a cell end (``allowed``). The runs are chosen so that each block
+    begins where the text of its run's first row begins beside it (``tops``: top-aligned
+    cells) or stands in its run's middle (centred: a merged cell over five rows has empty
+    rows above its text too), whichever fits it better; empty rows above the first block
+    that it does not take stay cells of their own (a header's).
+    """
+    nr = len(bounds) - 1
+    rows = [[ch for ch in chars if bounds[r] <= ch.yc < bounds[r + 1]] for r in range(nr)]
+    blocks: list[list[int]] = []
+    for r in range(nr):
+        if not rows[r]:
+            continue
+        if blocks and not any(separated[k] for k in range(blocks[-1][1], r)):
+            blocks[-1][1] = r
+        else:
+            blocks.append([r, r])
+    if not blocks:
+        return set(range(nr + 1))
+    ext = [(min(ch.top for r in range(a, b + 1) for ch in rows[r]),
+            max(ch.bottom for r in range(a, b + 1) for ch in rows[r])) for a, b in blocks]
+
+    def cost(i: int, a: int, b: int) -> float:  # block i over rows a..b-1
+        top, bottom = ext[i]
+        return min(abs(top - tops[a]), abs((top + bottom) - (bounds[a] + bounds[b])) / 2)
+
+    out = _best_runs(blocks, cost, allowed, nr)
+    # rows left outside every run are cells of their own
+    out.update(r for r in range(nr) if not any(a <= r < e for a, e in _runs_of(sorted(out), blocks)))
+    return out
+
+
+def _best_runs(blocks: Sequence[Sequence[int]], cost: Callable[[int, int, int], float], allowed: set[int],
+               nr: int) -> set[int]:
+    """The starts of the runs of rows (one per block, each after the one before, the last to
+    the table's end) of the least total ``cost(block, first row, end row)``."""
+    # best[i][b]: the least cost of blocks 0..i with block i ending before row b, and its start
+    best: list[dict[int, tuple[float, int]]] = []
+    for i, (first, last) in enumerate(blocks):
+        # the runs follow each other to the table's end: a column's empty rows below its
+        # last text are that cell's (a merged cell reaching the bottom, or a blank under it)
+        nxt = blocks[i + 1][0] if i + 1 < len(blocks) else nr
+        ends = [b for b in range(last + 1, nxt + 1) if b in allowed or b == last + 1] if i + 1 < len(blocks) else [nr]
+        starts = [a for a in range(0, first + 1) if a in allowed or a == first] if i == 0 else \
+            [a for a in best[i - 1] if a <= first]
+        here: dict[int, tuple[float, int]] = {}
+        for b in ends:
+            # within half a point, the longer run: a centred cell's text is as centred on
+            # rows 2-4 as on rows 1-5, and it is the rows beside it that it stands for
+            options = [(round(2 * ((best[i - 1][a][0] if i else 0.0) + cost(i, a, b))) / 2, a) for a in starts]
+            if options:
+                here[b] = min(options)
+        best.append(here)
+    b = nr
+    out = {nr}
+    for i in reversed(range(len(blocks))):
+        b = best[i][b][1]
+        out.add(b)
+    return out
+
+
+def _runs_of(starts: Sequence[int], blocks: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
+    """(first row, end row) of the run holding each block, from the sorted run starts."""
+    out = []
+    for first, _last in blocks:
+        a = max(s for s in starts if s <= first)
+        e = min(s for s in starts if s > first)
+        out.append((a, e))
+    return out
+
+
+def _cut_at(run: list[Char], edges: Sequence[float], tol: float = 0.75) -> list[list[Char]]:
+    """A run cut before each glyph that begins where other lines of the table begin."""
+    pieces = [[run[0]]]
+    for ch in run[1:]:
+        if any(abs(ch.x0 - e) <= tol for e in edges):
+            pieces.append([ch])
+        else:
+            pieces[-1].append(ch)
+    return pieces
+
+
 def _without_prose_row(chars: Sequence[Char], inside: Sequence[Char], ys: Sequence[float], box: BBox,
                        text: TextSettings | None) -> list[float]:
     """Row boundaries without a first row that is the last line of the paragraph above.
@@ -307,20 +496,34 @@ def text_tables(pdf: Path, page: Page, taken: Sequence[BBox], settings: TextTabl
         if any(_overlap_share(box, k) > settings.overlap or _overlap_share(k, box) > settings.overlap
                for k in kept):
             continue
-        inside = [c for c in chars if box.x0 - 1 <= c.xc <= box.x1 + 1 and box.top - 1 <= c.yc <= box.bottom + 1]
-        lines = chars_to_lines(inside, text)
-        if sum(1 for ln in lines if len(_runs(ln.chars, settings.run_gap)) >= 2) < settings.min_lines:
-            continue
-        ys = merge_wrapped_rows(inside, xs, ys, settings, text)
-        ys = _without_prose_row(chars, inside, ys, box, text)
-        if len(ys) - 1 < settings.min_rows:
-            continue
-        box = BBox(box.x0, max(box.top, ys[0]), box.x1, box.bottom)
-        inside = [c for c in inside if c.yc >= ys[0]]
-        cells = grid_to_text_cells(page, inside, xs, ys, settings, text)
-        empty = sum(1 for c in cells if not c.text.strip()) / max(1, len(cells))
-        if empty > settings.max_empty or _running_text(cells, box, settings):
-            continue
-        out.append((box, cells, len(ys) - 1, len(xs) - 1))
-        kept.append(box)
+        found = _read_grid(page, chars, box, xs, ys, settings, text)
+        if found is not None:
+            out.append(found)
+            kept.append(found[0])
     return out
+
+
+def _read_grid(page: Page, chars: Sequence[Char], box: BBox, xs: Sequence[float], ys: Sequence[float],
+               settings: TextTableSettings, text: TextSettings | None
+               ) -> tuple[BBox, list[Cell], int, int] | None:
+    """The table camelot's grid (``box``, ``xs``, ``ys``) outlines, or None when its text is
+    not a table (too few lines in columns, mostly empty cells, running text)."""
+    inside = [c for c in chars if box.x0 - 1 <= c.xc <= box.x1 + 1 and box.top - 1 <= c.yc <= box.bottom + 1]
+    lines = chars_to_lines(inside, text)
+    if sum(1 for ln in lines if len(_runs(ln.chars, settings.run_gap)) >= 2) < settings.min_lines:
+        return None
+    ys = _without_prose_row(chars, inside, ys, box, text)
+    if len(ys) - 1 < settings.min_rows:
+        return None
+    box = BBox(box.x0, max(box.top, ys[0]), box.x1, box.bottom)
+    inside = [c for c in inside if c.yc >= ys[0]]
+    blocks = block_cells(page, inside, xs, ys, settings, text)
+    if blocks is not None:
+        cells, n_rows, n_cols = blocks
+    else:
+        ys = merge_wrapped_rows(inside, xs, ys, settings, text)
+        cells, n_rows, n_cols = grid_to_text_cells(page, inside, xs, ys, settings, text), len(ys) - 1, len(xs) - 1
+    empty = sum(1 for c in cells if not c.text.strip()) / max(1, len(cells))
+    if empty > settings.max_empty or _running_text(cells, box, settings):
+        return None
+    return box, cells, n_rows, n_cols
