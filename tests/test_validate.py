@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 import dxextract.validate as validate_mod
+from conftest import YEARS, load_truth
 from dxextract.audit import audit_report
 from dxextract.errors import SuiteLoadError
 from dxextract.validate import (
@@ -24,7 +25,7 @@ from dxextract.validate import (
     validate_frames,
     validate_outputs,
 )
-from truth_frames import YEARS, load_truth, needs_corpus, truth_frames
+from truth_frames import truth_frames
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,6 @@ def test_unit_vocabulary_file_extends_the_suite_list(tmp_path: Path) -> None:
 
 # --- the ground truth passes ------------------------------------------------------------------
 
-@needs_corpus
 @pytest.mark.parametrize("report_id", YEARS)
 def test_truth_frames_pass_every_suite(truth: dict[str, dict[str, pd.DataFrame]], report_id: str) -> None:
     failures = validate_outputs(truth[report_id])
@@ -96,7 +96,6 @@ def test_truth_frames_pass_every_suite(truth: dict[str, dict[str, pd.DataFrame]]
 
 # --- broken copies fail, naming the row -------------------------------------------------------
 
-@needs_corpus
 def test_broken_copy_fails_naming_each_broken_row(truth: dict[str, dict[str, pd.DataFrame]]) -> None:
     frames = _copy(truth["kasama_dx_r5"])
     status = frames["status_items.csv"]
@@ -147,7 +146,6 @@ def test_broken_copy_fails_naming_each_broken_row(truth: dict[str, dict[str, pd.
     assert "item_no must run 1..n without gaps within each (strategy_no, measure_no); got item_no=7" in msg
 
 
-@needs_corpus
 def test_percent_range_applies_only_to_percent(truth: dict[str, dict[str, pd.DataFrame]]) -> None:
     frames = {"figures.csv": truth["kasama_dx_r5"]["figures.csv"].copy()}
     # 45,000枚 and 1,137,674枠 are far above 100: fine, they are not percentages
@@ -155,7 +153,6 @@ def test_percent_range_applies_only_to_percent(truth: dict[str, dict[str, pd.Dat
     assert validate_outputs(frames).empty
 
 
-@needs_corpus
 def test_line_breaks_allowed_only_where_the_contract_keeps_them(
         truth: dict[str, dict[str, pd.DataFrame]]) -> None:
     frames = _copy(truth["kasama_dx_r6"])
@@ -188,7 +185,6 @@ def test_grid_overlap_and_hole_are_named() -> None:
     assert sorted(grid["row"].tolist()) == [0, 1, 2]
 
 
-@needs_corpus
 def test_data_docs_smoke(truth: dict[str, dict[str, pd.DataFrame]], tmp_path: Path) -> None:
     validate_outputs({"kpis.csv": truth["kasama_dx_r5"]["kpis.csv"]}, docs_dir=tmp_path / "docs")
     assert (tmp_path / "docs" / "index.html").exists()
