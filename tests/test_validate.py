@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import pickle
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import pandas as pd
 import pytest
 
 import dxextract.validate as validate_mod
-from conftest import YEARS, load_truth
+from conftest import YEARS, cli_env, load_truth
 from dxextract.audit import audit_report
 from dxextract.errors import SuiteLoadError
 from dxextract.validate import (
@@ -210,7 +209,7 @@ def _kpis() -> pd.DataFrame:
 def test_importing_the_pipeline_does_not_import_great_expectations() -> None:
     code = ("import sys, dxextract.cli, dxextract.pipeline, dxextract.validate; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'great_expectations'))")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    env = cli_env()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -246,7 +245,7 @@ def test_a_passing_frame_then_a_failing_one_report_as_if_each_ran_alone(tmp_path
     after_ok = validate_outputs({"kpis.csv": bad})
     code = ("import pickle, sys, pandas as pd; from dxextract.validate import validate_outputs; "
             "sys.stdout.buffer.write(pickle.dumps(validate_outputs({'kpis.csv': pickle.loads(sys.stdin.buffer.read())})))")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    env = cli_env()
     alone = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(bad), capture_output=True,
                            env=env, check=True).stdout
     pd.testing.assert_frame_equal(after_ok, pickle.loads(alone))

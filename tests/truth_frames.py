@@ -23,12 +23,11 @@ import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from conftest import RAW
+from conftest import RAW, REPO
 
 _FW_DIGITS = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)})
 _FW_COMMA_IN_NUMBER = re.compile(r"(?<=\d)，(?=\d)")
@@ -209,7 +208,7 @@ def load_make_variants():
 
     if "make_variants" in sys.modules:
         return sys.modules["make_variants"]
-    script = Path(__file__).resolve().parents[1] / "scripts" / "make_variants.py"
+    script = REPO / "scripts" / "make_variants.py"
     spec = importlib.util.spec_from_file_location("make_variants", script)
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
