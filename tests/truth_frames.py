@@ -7,7 +7,7 @@ developed and tested against known-good data:
     frames = truth_frames(load_truth("kasama_dx_r5"))
     frames["initiatives.csv"], frames["figures.csv"], frames["kpis.csv"], ...
 
-Conventions it applies (the same as ../shared/eval/score.py):
+Conventions it applies (the same as the scorer, tests/scoring.py):
 - ``seq`` counts the rows of one measure within one detail table (the truth counts the table);
 - text columns get the normalization the contract asks for that matters here (full-width digits
   and the full-width comma between digits become ASCII); ``raw`` stays as printed;
