@@ -57,13 +57,12 @@ def find_inputs() -> tuple[dict[str, Path], Path] | str:
             copies = sorted((REPO / "tests").rglob(f"kasama_dx_{year}.json"))
             if copies:
                 truths[year] = copies[0]
-    if not scorer.is_file():
-        copies = sorted((REPO / "tests").rglob("score.py"))
-        scorer = copies[0] if copies else scorer
+    if not scorer.is_file() and (REPO / "tests" / "scoring.py").is_file():
+        scorer = REPO / "tests" / "scoring.py"  # the vendored copy
     if not truths:
         return f"no corpus truth: neither {SHARED / 'corpus'} nor a kasama_dx_r*.json under tests/"
     if not scorer.is_file():
-        return f"no scorer: neither {SHARED / 'eval' / 'score.py'} nor a score.py under tests/"
+        return f"no scorer: neither {SHARED / 'eval' / 'score.py'} nor tests/scoring.py"
     return truths, scorer
 
 

@@ -50,10 +50,10 @@ scored on them:
 Output: <out>/<id>__<route>.pdf for every truth file and route.
 
     .venv/bin/python scripts/make_variants.py \
-        --truth ../shared/corpus/kasama_dx_r5.json --truth ../shared/corpus/kasama_dx_r6.json \
+        --truth tests/data/corpus/kasama_dx_r5.json --truth tests/data/corpus/kasama_dx_r6.json \
         --out /tmp/variants [--routes platypus hrules writer radicals scan calc docx]
     .venv/bin/python scripts/make_variants.py --random --seed 0-9 [--scan | --scan-share 0.2] \
-        --truth ../shared/corpus/kasama_dx_r5.json --out /tmp/random
+        --truth tests/data/corpus/kasama_dx_r5.json --out /tmp/random
 
 Needs: reportlab (dev extra), pypdfium2 + Pillow (runtime deps); for `writer`
 LibreOffice Writer (Debian: libreoffice-writer-nogui) and Noto Sans CJK (fonts-noto-cjk);

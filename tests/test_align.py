@@ -13,6 +13,7 @@ from reportlab.pdfbase import pdfmetrics  # noqa: E402
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # noqa: E402
 from reportlab.pdfgen import canvas  # noqa: E402
 
+from conftest import RAW, shared_pdfs  # noqa: E402
 from dxextract.align import AlignSettings, hrule_tables  # noqa: E402
 from dxextract.errors import SettingsError  # noqa: E402
 from dxextract.extract import pdf_to_pages  # noqa: E402
@@ -23,7 +24,6 @@ pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 W, H = A4
 FS = 9.0
 X = (50.0, 150.0, 330.0, 450.0)  # column boundaries of the drawn tables (never drawn)
-ROOT = Path(__file__).resolve().parents[1]
 
 # (top, bottom) of each row; column 0 of rows 1-3 is one merged cell, vertically centred
 HEADER = ("区分", "内容", "件数")
@@ -154,9 +154,8 @@ def test_prose_page_with_a_few_rules_has_no_table(tmp_path: Path, n_rules: int) 
 
 
 def _ruled_pdfs() -> list[Path]:
-    paths = [ROOT / "raw" / "kasama_dx_r5.pdf"]
-    paths += sorted((ROOT.parent / "shared" / "realworld").glob("*.pdf"))
-    return [p for p in paths if p.exists()]
+    """The sample report, and the real PDFs of ../shared/realworld when it is there."""
+    return [RAW / "kasama_dx_r5.pdf", *shared_pdfs("realworld")]
 
 
 @pytest.mark.parametrize("pdf", _ruled_pdfs(), ids=lambda p: p.name)

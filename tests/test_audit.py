@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from conftest import YEARS, load_truth
 from dxextract.audit import (
     AUDIT_COLUMNS,
     audit_report,
@@ -19,7 +20,7 @@ from dxextract.audit import (
     row_label,
     tolerance,
 )
-from truth_frames import YEARS, figures_frame, initiatives_frame, kpis_frame, load_truth, needs_corpus
+from truth_frames import figures_frame, initiatives_frame, kpis_frame
 
 
 def _audit(spec: dict[str, Any]) -> pd.DataFrame:
@@ -45,7 +46,6 @@ def _printed(raw: str) -> float:
 
 # --- both years -----------------------------------------------------------------------------
 
-@needs_corpus
 @pytest.mark.parametrize("report_id", YEARS)
 def test_exactly_the_known_inconsistencies_are_errors(report_id: str) -> None:
     spec = load_truth(report_id)
@@ -60,7 +60,6 @@ def test_exactly_the_known_inconsistencies_are_errors(report_id: str) -> None:
     assert got == want, "\n".join(errors["message"])
 
 
-@needs_corpus
 @pytest.mark.parametrize("report_id", YEARS)
 def test_unverifiable_figures_are_never_errors(report_id: str) -> None:
     spec = load_truth(report_id)
@@ -72,7 +71,6 @@ def test_unverifiable_figures_are_never_errors(report_id: str) -> None:
         assert (here["severity"] != "error").all(), here["message"].tolist()
 
 
-@needs_corpus
 def test_known_error_message_is_pinned() -> None:
     audit = _audit(load_truth("kasama_dx_r5"))
     row = audit[audit["severity"] == "error"].iloc[0]
@@ -82,7 +80,6 @@ def test_known_error_message_is_pinned() -> None:
     assert row["row_label"] == "健診Web予約システム" and row["raw"] == "25.4%"
 
 
-@needs_corpus
 def test_planted_error_message_is_pinned() -> None:
     audit = _audit(load_truth("kasama_dx_r6"))
     row = audit[audit["severity"] == "error"].iloc[0]
@@ -90,7 +87,6 @@ def test_planted_error_message_is_pinned() -> None:
                               "利用率 51.3%, but オンライン利用件数/総件数 = 3,127/5,884 = 53.1%")
 
 
-@needs_corpus
 def test_gis_hours_basis_is_a_warning_naming_the_count() -> None:
     audit = _audit(load_truth("kasama_dx_r5"))
     gis = audit[audit["printed"] == 2327]
@@ -100,7 +96,6 @@ def test_gis_hours_basis_is_a_warning_naming_the_count() -> None:
         "ページ訪問回数 6,981回 x 20分 / 60 = 2,327時間, but the row prints 2 counts")
 
 
-@needs_corpus
 @pytest.mark.parametrize(("raw", "new", "check"), [
     ("59回", 60, "kpi_total"),            # ⑦ スマホ教室 回 = 46 + 10 + 3
     ("317人", 300, "kpi_total"),          # ⑦ スマホ教室 人 = 176 + 100 + 41
@@ -118,7 +113,6 @@ def test_each_kpi_rule_is_live(raw: str, new: float, check: str) -> None:
     assert found["printed"].tolist() == [new]
 
 
-@needs_corpus
 def test_hours_total_bound_below_the_sum_is_a_warning() -> None:
     spec = load_truth("kasama_dx_r5")
     kpis = kpis_frame(spec)

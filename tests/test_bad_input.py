@@ -7,7 +7,6 @@ traceback. The patterns below pin the reason loosely (case-insensitive), not the
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import subprocess
@@ -18,16 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import cli_env, snapshot
 from pdf_builders import build_encrypted, build_image_only, build_prose_only, build_vertical_merge
-
-REPO = Path(__file__).resolve().parents[1]
-SRC = REPO / "src"
 
 
 def run_ingest(pdf: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run the real entry point, ``python -m dxextract ingest PDF ARGS``, on the working tree's src/."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH", "")) if p)
+    env = cli_env()
     env["PYTHONIOENCODING"] = "utf-8"
     return subprocess.run(
         [sys.executable, "-m", "dxextract", "ingest", str(pdf), *args],
@@ -56,10 +52,6 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], name: str, *pa
 def listing(folder: Path) -> list[str]:
     """Every path under ``folder``, relative, sorted (hidden temp folders included)."""
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 # --------------------------------------------------------------------------- unusable inputs

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -23,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from badinput import ODD_NAMES, Case, build_cases
+from conftest import cli_env
 from dxextract.cli import main
 from pdf_builders import build_vertical_merge
 
-REPO = Path(__file__).resolve().parents[1]
 FORBIDDEN = ("Traceback", "cannot process (", "internal error")
 
 
@@ -192,7 +191,7 @@ def test_the_hang_times_out_in_a_subprocess(corpus: list[Case], old_output: Path
     work = tmp_path / "work"
     shutil.copytree(old_output, work / "out" / "result")
     before = snapshot(work)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    env = cli_env()
     proc = subprocess.run([sys.executable, "-m", "dxextract", "ingest", str(case.path), "--out",
                            str(work / "out" / "result"), "--force", "--no-validate", "--timeout", "3"],
                           cwd=work, env=env, capture_output=True, text=True, timeout=120)

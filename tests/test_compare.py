@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
 import subprocess
@@ -13,10 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import NORMALIZED, SAMPLES, cli_env, load_truth
 from dxextract.compare import change_of, compare_frames, read_output
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}
 
 
@@ -44,11 +41,10 @@ def test_a_renumbered_item_is_matched_by_its_text() -> None:
     assert (yoy.loc[3, "item_no_old"], yoy.loc[3, "change"]) == (2, "unchanged")
 
 
-@pytest.mark.skipif(not (SHARED / "corpus").exists(), reason="../shared not beside the repo")
 def test_the_synthetic_year_reports_every_planted_change() -> None:
-    truth = json.loads((SHARED / "corpus" / "kasama_dx_r6.json").read_text(encoding="utf-8"))
-    yoy = compare_frames(read_output(REPO / "normalized" / "082163_2023"),
-                         read_output(REPO / "normalized" / "082163_2024"))["yoy_status.csv"]
+    truth = load_truth("kasama_dx_r6")
+    yoy = compare_frames(read_output(NORMALIZED / SAMPLES["kasama_dx_r5"]),
+                         read_output(NORMALIZED / SAMPLES["kasama_dx_r6"]))["yoy_status.csv"]
     key = yoy.set_index(["strategy_no", "measure_no", "item_no"])
     expected_moves = {}
     for change in truth["synthetic_changes"]:
@@ -68,10 +64,10 @@ def test_the_synthetic_year_reports_every_planted_change() -> None:
 
 
 def test_compare_cli_writes_the_contract_files(tmp_path: Path) -> None:
-    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    env = cli_env()
     out = tmp_path / "yoy"
-    proc = subprocess.run([sys.executable, "-m", "dxextract", "compare", str(REPO / "normalized" / "082163_2023"),
-                           str(REPO / "normalized" / "082163_2024"), "--out", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "dxextract", "compare", str(NORMALIZED / SAMPLES["kasama_dx_r5"]),
+                           str(NORMALIZED / SAMPLES["kasama_dx_r6"]), "--out", str(out)],
                           env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     status = pd.read_csv(out / "yoy_status.csv")

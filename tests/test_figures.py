@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import YEARS, load_truth
 from dxextract.figures import load_vocabulary, parse_figures, text_view
-
-SHARED = Path(__file__).parents[1] / ".." / "shared"
-CORPUS = SHARED / "corpus"
 
 # --- properties ---------------------------------------------------------------------------
 
@@ -244,12 +240,9 @@ def _rows(truth: dict[str, Any]) -> list[tuple[str, list[str], list[dict[str, An
     return rows
 
 
-@pytest.mark.parametrize("name", ["kasama_dx_r5", "kasama_dx_r6"])
+@pytest.mark.parametrize("name", YEARS)
 def test_corpus_f1(name: str) -> None:
-    path = CORPUS / f"{name}.json"
-    if not path.is_file():
-        pytest.skip(f"{path} not found (../shared is absent)")
-    truth = json.loads(path.read_text(encoding="utf-8"))
+    truth = load_truth(name)
     tp = fp = fn = 0
     misses: list[str] = []
     for row, texts, figures in _rows(truth):

@@ -7,7 +7,6 @@ run of the tool. Each fixture is built fresh in a temporary folder and ingested 
 from __future__ import annotations
 
 import csv
-import os
 import re
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from typing import Any
 import pdfplumber
 import pytest
 
+from conftest import cli_env
 from pdf_builders import (
     CASES,
     ENCRYPTED_USER_PASSWORD,
@@ -35,8 +35,6 @@ from pdf_builders import (
     expected_cells,
 )
 
-REPO = Path(__file__).resolve().parents[1]
-SRC = REPO / "src"
 PDF_DIR = Path(__file__).resolve().parent / "pdfs"
 
 TABLES_COLUMNS = ("table_id", "kind", "r", "c", "rowspan", "colspan", "text", "is_header",
@@ -59,8 +57,7 @@ Row = dict[str, Any]
 
 def run_ingest(pdf: Path, out: Path, *extra: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run the real entry point, ``python -m dxextract ingest``, on the working tree's src/."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH", "")) if p)
+    env = cli_env()
     env["PYTHONIOENCODING"] = "utf-8"
     return subprocess.run(
         [sys.executable, "-m", "dxextract", "ingest", str(pdf), "--out", str(out), *extra],

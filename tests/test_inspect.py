@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageChops
 
+from conftest import PDFS, RAW
 from dxextract.errors import InputError
 from dxextract.inspect import inspect_pdf
 
-REPO = Path(__file__).resolve().parents[1]
-R5 = REPO / "raw" / "kasama_dx_r5.pdf"
-IMAGE_ONLY = REPO / "tests" / "pdfs" / "image_only.pdf"
+R5 = RAW / "kasama_dx_r5.pdf"
+IMAGE_ONLY = PDFS / "image_only.pdf"
 
 pytestmark = pytest.mark.skipif(not R5.exists(), reason=f"{R5} not present")
 

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from conftest import RAW, needs_shared, shared_pdfs
 from dxextract import reconstruct
 from dxextract.pipeline import IngestSettings, process_pdf
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "raw" / "kasama_dx_r5.pdf"
-REALWORLD = REPO.parent / "shared" / "realworld"
+SAMPLE = RAW / "kasama_dx_r5.pdf"
 
 
 def test_a_failing_ruled_table_is_a_warning_and_the_rest_stands(monkeypatch):
@@ -61,11 +59,11 @@ def test_free_line_of_blank_glyphs_is_no_line():
     assert reconstruct._free_lines(blanks, reconstruct.ReconstructSettings()) == []
 
 
-REAL_PDFS = sorted(REALWORLD.rglob("*.pdf")) if REALWORLD.is_dir() else []
+REAL_PDFS = shared_pdfs("realworld", recursive=True)
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not REAL_PDFS, reason="../shared/realworld not beside the repo")
+@needs_shared("realworld")
 @pytest.mark.parametrize("pdf", REAL_PDFS, ids=[p.stem for p in REAL_PDFS])
 def test_every_real_pdf_ingests_without_internal_error(pdf, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "dxextract", "ingest", str(pdf), "--out", str(tmp_path / "o"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tracemalloc
@@ -11,13 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import RAW, cli_env
 from dxextract.emit import frame_to_csv, write_folder
 from dxextract.errors import OutputExistsError
 from dxextract.interpret import classify_table, departments_of, one_line, read_number
 from dxextract.model import BBox, Cell, Table
 from dxextract.profile import load_profile
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(("text", "number"), [
@@ -83,14 +81,14 @@ def test_csv_numbers_are_plain() -> None:
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    env = cli_env()
     return subprocess.run([sys.executable, "-m", "dxextract", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=600)
 
 
 def test_run_ingests_raw_and_skips_unchanged(tmp_path: Path) -> None:
     (tmp_path / "raw").mkdir()
-    (tmp_path / "raw" / "kasama_dx_r5.pdf").write_bytes((REPO / "raw" / "kasama_dx_r5.pdf").read_bytes())
+    (tmp_path / "raw" / "kasama_dx_r5.pdf").write_bytes((RAW / "kasama_dx_r5.pdf").read_bytes())
     first = _cli("run", cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert (tmp_path / "normalized" / "082163_2023" / "manifest.json").exists()

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import RAW
 from dxextract.errors import InputError, OcrError
 from dxextract.ocr import despace_ocr_text, ocr_available, ocr_pdf
 
-REPO = Path(__file__).resolve().parents[1]
-R5 = REPO / "raw" / "kasama_dx_r5.pdf"
+R5 = RAW / "kasama_dx_r5.pdf"
 
 needs_ocr = pytest.mark.skipif(ocr_available() is not None, reason=f"OCR unavailable: {ocr_available()}")
 

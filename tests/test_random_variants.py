@@ -13,26 +13,21 @@ from pathlib import Path
 
 import pytest
 
+from conftest import REPO, load_truth, truth_path
 from truth_frames import load_make_variants
 
 pytest.importorskip("reportlab", reason="reportlab (dev extra) draws the random variants")
 
-ROOT = Path(__file__).resolve().parents[1]
-TRUTH = ROOT.parent / "shared" / "corpus" / "kasama_dx_r5.json"
+TRUTH = truth_path("kasama_dx_r5")
 #: a fixed handful: horizontal rules on A4, a dashed grid on landscape Letter, a grid on A3
 HANDFUL = (0, 5, 10)
-
-
-
 
 mv = load_make_variants()
 
 
 @pytest.fixture(scope="module")
 def truth() -> dict:
-    if not TRUTH.is_file():
-        pytest.skip("corpus truth kasama_dx_r5.json not found beside the repo (../shared)")
-    return json.loads(TRUTH.read_text(encoding="utf-8"))
+    return load_truth("kasama_dx_r5")
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +88,7 @@ def _render(seed: int, folder: Path) -> Path:
     import subprocess
 
     folder.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_variants.py"), "--random", "--seed", str(seed),
+    subprocess.run([sys.executable, str(REPO / "scripts" / "make_variants.py"), "--random", "--seed", str(seed),
                     "--truth", str(TRUTH), "--out", str(folder)], check=True, capture_output=True, timeout=300)
     return folder / f"kasama_dx_r5__random-{seed}.pdf"
 

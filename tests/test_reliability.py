@@ -11,29 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from conftest import cli_env, names, snapshot
 from dxextract.cli import main
 from pdf_builders import (
     build_corrupted_page,
     build_horizontal_merge,
     build_mediabox_cycle,
     build_turned,
-    build_vertical_merge,
     build_with_blank_page,
 )
-
-
-@pytest.fixture(scope="module")
-def table_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One small ruled table (no lg_code, no report year: its folder is named after the stem)."""
-    return build_vertical_merge(tmp_path_factory.mktemp("pdf") / "table.pdf")
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def names(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
 
 
 def year_folder(base: Path) -> Path:
@@ -184,7 +170,6 @@ def test_kill_between_the_two_renames_is_recovered(tmp_path: Path, table_pdf: Pa
 
 def test_killed_swap_in_a_subprocess_loses_nothing(tmp_path: Path) -> None:
     """SIGKILL right after the first rename of the swap, then the next writer recovers."""
-    import os
     import subprocess
     import sys
 
@@ -202,7 +187,7 @@ def test_killed_swap_in_a_subprocess_loses_nothing(tmp_path: Path) -> None:
         "    if str(b).endswith('.old'): os.kill(os.getpid(), signal.SIGKILL)\n"
         "emit.os.rename = rename\n"
         "emit.write_folder(Path(sys.argv[1]), {'a.csv': b'new\\n'}, {'sha256': '2'}, force=True)\n")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    env = cli_env()
     proc = subprocess.run([sys.executable, "-c", code, str(out)], env=env, capture_output=True)
     assert proc.returncode == -9, proc.stderr
     assert not out.exists() and len(hidden(tmp_path)) >= 2  # the moment the issue describes
@@ -325,14 +310,13 @@ def test_blank_page_among_text_pages_is_named(tmp_path: Path, capsys: pytest.Cap
 
 
 def test_a_looping_pdf_times_out_through_the_real_command(tmp_path: Path, table_pdf: Path) -> None:
-    import os
     import subprocess
     import sys
     import time
 
     pdf = build_mediabox_cycle(tmp_path / "cycle.pdf")
     assert pdf.stat().st_size < 1024
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    env = cli_env()
     work = tmp_path / "work"
     work.mkdir()
     started = time.monotonic()

@@ -18,10 +18,10 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import cli_env
 from pdf_builders import build_horizontal_merge, build_page_break_header, build_vertical_merge
 from test_badinput_corpus import FORBIDDEN, complete
 
-REPO = Path(__file__).resolve().parents[1]
 KILLS = 20
 
 
@@ -30,26 +30,22 @@ def _command(raw: Path, out: Path, *extra: str) -> list[str]:
             *extra]
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
-
-
 def test_random_sigkills_of_run_force_lose_nothing(tmp_path: Path) -> None:
     raw, out = tmp_path / "raw", tmp_path / "out"
     build_vertical_merge(raw / "vertical.pdf")
     build_horizontal_merge(raw / "horizontal.pdf")
     build_page_break_header(raw / "two_pages.pdf")
     targets = ["horizontal", "two_pages", "vertical"]
-    first = subprocess.run(_command(raw, out), env=_env(), capture_output=True, text=True, timeout=300)
+    first = subprocess.run(_command(raw, out), env=cli_env(), capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
     started = time.monotonic()
-    subprocess.run(_command(raw, out, "--force"), env=_env(), capture_output=True, timeout=300, check=True)
+    subprocess.run(_command(raw, out, "--force"), env=cli_env(), capture_output=True, timeout=300, check=True)
     whole = time.monotonic() - started
 
     rng = random.Random(12)
     landed = in_writes = recovered = restored = 0
     for i in range(KILLS):
-        proc = subprocess.Popen(_command(raw, out, "--force"), env=_env(), stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen(_command(raw, out, "--force"), env=cli_env(), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         t0 = time.monotonic()
         if i % 2:
@@ -65,7 +61,7 @@ def test_random_sigkills_of_run_force_lose_nothing(tmp_path: Path) -> None:
             landed += 1
         proc.wait(timeout=60)
 
-        after = subprocess.run(_command(raw, out), env=_env(), capture_output=True, text=True, timeout=300)
+        after = subprocess.run(_command(raw, out), env=cli_env(), capture_output=True, text=True, timeout=300)
         where = f"kill {i} after {delay:.2f} s of {whole:.2f} s:\n{after.stderr}"
         assert after.returncode == 0, where
         assert not [w for w in FORBIDDEN if w in after.stderr], where

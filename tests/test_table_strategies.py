@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import RAW
 from dxextract.celltext import chars_to_cell_text, chars_to_lines, wrap_edge
 from dxextract.errors import SettingsError
 from dxextract.model import BBox, Char, Page, Segment
@@ -204,7 +205,7 @@ def test_pdfium_reads_the_same_text_where_pdfminer_lies() -> None:
     from dxextract.extract import ExtractSettings, _chars, _plausible_text
     from dxextract.raster import pdfium_chars
 
-    pdf = Path(__file__).resolve().parents[1] / "raw" / "kasama_dx_r5.pdf"
+    pdf = RAW / "kasama_dx_r5.pdf"
     with pdfplumber.open(pdf) as doc:
         plumber = _chars(doc.pages[0], ExtractSettings())
     pdfium = pdfium_chars(pdf, 1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import pickle
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pandas as pd
 import pytest
 
 import dxextract.validate as validate_mod
+from conftest import YEARS, cli_env, load_truth
 from dxextract.audit import audit_report
 from dxextract.errors import SuiteLoadError
 from dxextract.validate import (
@@ -24,7 +24,7 @@ from dxextract.validate import (
     validate_frames,
     validate_outputs,
 )
-from truth_frames import YEARS, load_truth, needs_corpus, truth_frames
+from truth_frames import truth_frames
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,6 @@ def test_unit_vocabulary_file_extends_the_suite_list(tmp_path: Path) -> None:
 
 # --- the ground truth passes ------------------------------------------------------------------
 
-@needs_corpus
 @pytest.mark.parametrize("report_id", YEARS)
 def test_truth_frames_pass_every_suite(truth: dict[str, dict[str, pd.DataFrame]], report_id: str) -> None:
     failures = validate_outputs(truth[report_id])
@@ -96,7 +95,6 @@ def test_truth_frames_pass_every_suite(truth: dict[str, dict[str, pd.DataFrame]]
 
 # --- broken copies fail, naming the row -------------------------------------------------------
 
-@needs_corpus
 def test_broken_copy_fails_naming_each_broken_row(truth: dict[str, dict[str, pd.DataFrame]]) -> None:
     frames = _copy(truth["kasama_dx_r5"])
     status = frames["status_items.csv"]
@@ -147,7 +145,6 @@ def test_broken_copy_fails_naming_each_broken_row(truth: dict[str, dict[str, pd.
     assert "item_no must run 1..n without gaps within each (strategy_no, measure_no); got item_no=7" in msg
 
 
-@needs_corpus
 def test_percent_range_applies_only_to_percent(truth: dict[str, dict[str, pd.DataFrame]]) -> None:
     frames = {"figures.csv": truth["kasama_dx_r5"]["figures.csv"].copy()}
     # 45,000枚 and 1,137,674枠 are far above 100: fine, they are not percentages
@@ -155,7 +152,6 @@ def test_percent_range_applies_only_to_percent(truth: dict[str, dict[str, pd.Dat
     assert validate_outputs(frames).empty
 
 
-@needs_corpus
 def test_line_breaks_allowed_only_where_the_contract_keeps_them(
         truth: dict[str, dict[str, pd.DataFrame]]) -> None:
     frames = _copy(truth["kasama_dx_r6"])
@@ -188,7 +184,6 @@ def test_grid_overlap_and_hole_are_named() -> None:
     assert sorted(grid["row"].tolist()) == [0, 1, 2]
 
 
-@needs_corpus
 def test_data_docs_smoke(truth: dict[str, dict[str, pd.DataFrame]], tmp_path: Path) -> None:
     validate_outputs({"kpis.csv": truth["kasama_dx_r5"]["kpis.csv"]}, docs_dir=tmp_path / "docs")
     assert (tmp_path / "docs" / "index.html").exists()
@@ -214,7 +209,7 @@ def _kpis() -> pd.DataFrame:
 def test_importing_the_pipeline_does_not_import_great_expectations() -> None:
     code = ("import sys, dxextract.cli, dxextract.pipeline, dxextract.validate; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'great_expectations'))")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    env = cli_env()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -250,7 +245,7 @@ def test_a_passing_frame_then_a_failing_one_report_as_if_each_ran_alone(tmp_path
     after_ok = validate_outputs({"kpis.csv": bad})
     code = ("import pickle, sys, pandas as pd; from dxextract.validate import validate_outputs; "
             "sys.stdout.buffer.write(pickle.dumps(validate_outputs({'kpis.csv': pickle.loads(sys.stdin.buffer.read())})))")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    env = cli_env()
     alone = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(bad), capture_output=True,
                            env=env, check=True).stdout
     pd.testing.assert_frame_equal(after_ok, pickle.loads(alone))

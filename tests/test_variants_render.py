@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from conftest import load_truth
 from truth_frames import load_make_variants
 
 pytest.importorskip("reportlab")
 pdfplumber = pytest.importorskip("pdfplumber")
-
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "make_variants.py"
-TRUTH_CANDIDATES = [
-    ROOT.parent / "shared" / "corpus" / "kasama_dx_r5.json",
-]
-
-
-
 
 mv = load_make_variants()
 
 
 @pytest.fixture(scope="module")
 def truth() -> dict:
-    for p in TRUTH_CANDIDATES:
-        if p.is_file():
-            return json.loads(p.read_text(encoding="utf-8"))
-    pytest.skip("corpus truth kasama_dx_r5.json not found beside the repo")
+    return load_truth("kasama_dx_r5")
 
 
 @pytest.fixture(scope="module")

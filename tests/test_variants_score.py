@@ -1,61 +1,42 @@
 """The corpus content rendered by other producers scores like the corpus itself.
 
 Each route of scripts/make_variants.py renders the truth JSON; the PDF is ingested and scored
-by ../shared/eval/score.py with the issues' bars. Routes that need a program or font this
+by the project's scorer (tests/scoring.py) with the issues' bars. Routes that need a program or font this
 machine lacks are skipped with the reason (CI installs them: scripts/test).
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from dxextract.emit import frame_to_csv
-from dxextract.pipeline import IngestSettings, Outputs, process_pdf
+from conftest import CORPUS_BARS, load_truth, score, truth_path, write_frames
+from dxextract.pipeline import IngestSettings, process_pdf
 from truth_frames import load_make_variants
 
 pytest.importorskip("reportlab")
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-pytestmark = pytest.mark.skipif(not (SHARED / "eval" / "score.py").exists(),
-                                reason="../shared not beside the repo")
-
 BARS = {
     # the ingest and figures issues' bars
-    "default": ["status=1", "items=1", "rows=1", "text=0.995", "lines=0.98", "grid_f1=0.98",
-                "grid_min=0.95", "kpi_f1=1", "figures_f1=0.98", "audit=1"],
+    "default": CORPUS_BARS,
     # the scans' bars (issue: documents from other producers), with --ocr
     "scan": ["status=0.95", "rows=0.95"],
 }
 
 
-
-
 def _render(route: str, year: str, tmp: Path) -> Path:
     mv = load_make_variants()
-    truth = json.loads((SHARED / "corpus" / f"kasama_dx_{year}.json").read_text(encoding="utf-8"))
+    truth = load_truth(f"kasama_dx_{year}")
     try:
         return mv.make_variant(truth, route, tmp)
     except mv.RouteUnavailable as e:
         pytest.skip(f"route {route} unavailable here: {e}")
 
 
-def _write(out: Outputs, folder: Path) -> Path:
-    folder.mkdir()
-    for name, df in out.frames.items():
-        (folder / name).write_bytes(frame_to_csv(df))
-    return folder
-
-
 def _score(year: str, out: Path, bars: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SHARED / "eval" / "score.py"),
-                           "--truth", str(SHARED / "corpus" / f"kasama_dx_{year}.json"), "--out", str(out),
-                           *[f"--min={b}" for b in bars]], capture_output=True, text=True)
+    return score(truth_path(f"kasama_dx_{year}"), out, *[f"--min={b}" for b in bars])
 
 
 @pytest.mark.parametrize("year", ["r5", "r6"])
@@ -63,7 +44,7 @@ def _score(year: str, out: Path, bars: list[str]) -> subprocess.CompletedProcess
 def test_variant_meets_the_bars(tmp_path: Path, route: str, year: str) -> None:
     pdf = _render(route, year, tmp_path / "pdf")
     out = process_pdf(pdf, IngestSettings())
-    proc = _score(year, _write(out, tmp_path / "out"), BARS["default"])
+    proc = _score(year, write_frames(out, tmp_path / "out"), BARS["default"])
     assert proc.returncode == 0, proc.stdout
     assert len(out.failures) == 0, out.failures.head(10).to_string()
 
@@ -104,6 +85,6 @@ def test_a_scan_with_ocr_meets_the_scan_bars(tmp_path: Path, year: str) -> None:
         pytest.skip(reason)
     pdf = _render("scan", year, tmp_path / "pdf")
     out = process_pdf(pdf, IngestSettings(ocr=True, validate=False))
-    proc = _score(year, _write(out, tmp_path / "out"), BARS["scan"])
+    proc = _score(year, write_frames(out, tmp_path / "out"), BARS["scan"])
     assert proc.returncode == 0, proc.stdout
     assert out.frames["status_items.csv"]["ocr"].all(), "every row read by OCR says so"

@@ -16,26 +16,12 @@ from typing import Any
 
 import pytest
 
+from conftest import RAW, names, snapshot
 from dxextract.cli import _Folders, main
 from dxextract.errors import SettingsError
 from dxextract.executors import ExecutorSettings, LocalExecutor
 from dxextract.pipeline import IngestSettings
-from pdf_builders import build_horizontal_merge, build_mediabox_cycle, build_vertical_merge
-
-RAW = Path(__file__).resolve().parents[1] / "raw"
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def names(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
-
-
-@pytest.fixture(scope="module")
-def table_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_vertical_merge(tmp_path_factory.mktemp("pdf") / "table.pdf")
+from pdf_builders import build_horizontal_merge, build_mediabox_cycle
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Build the CONTRACT.md output frames from a ground-truth report JSON (../shared/corpus).
+"""Build the CONTRACT.md output frames from a ground-truth report JSON (tests/data/corpus).
 
 The truth describes what was printed; the pipeline's outputs describe it in CONTRACT.md's
 columns. This helper bridges the two so that validation, audit and comparison can be
@@ -7,45 +7,31 @@ developed and tested against known-good data:
     frames = truth_frames(load_truth("kasama_dx_r5"))
     frames["initiatives.csv"], frames["figures.csv"], frames["kpis.csv"], ...
 
-Conventions it applies (the same as ../shared/eval/score.py):
+Conventions it applies (the same as the scorer, tests/scoring.py):
 - ``seq`` counts the rows of one measure within one detail table (the truth counts the table);
 - text columns get the normalization the contract asks for that matters here (full-width digits
   and the full-width comma between digits become ASCII); ``raw`` stays as printed;
-- ``page`` is looked up in the PDF beside the JSON when pdfplumber can read it (document
-  order, a cursor that only moves forward); without the PDF every page is 1;
+- ``page`` is looked up in the sample PDF of the same name in raw/ (the corpus PDF, byte for
+  byte; document order, a cursor that only moves forward); without the PDF every page is 1;
 - table cells have no printed position in the truth: their bbox is a synthetic grid
   (10 points per row/column), good enough for shape checks, not for geometry.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pytest
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
-CORPUS = SHARED / "corpus"
+from conftest import RAW, REPO
 
 _FW_DIGITS = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)})
 _FW_COMMA_IN_NUMBER = re.compile(r"(?<=\d)，(?=\d)")
 _SPACE = re.compile(r"\s+")
-
-
-def truth_path(report_id: str) -> Path:
-    """Path of a truth JSON such as ``kasama_dx_r5``."""
-    return CORPUS / f"{report_id}.json"
-
-
-def load_truth(report_id: str) -> dict[str, Any]:
-    """The parsed truth JSON (raises FileNotFoundError when ../shared is absent)."""
-    return json.loads(truth_path(report_id).read_text(encoding="utf-8"))
 
 
 def fold_digits(text: str | None) -> str | None:
@@ -97,7 +83,7 @@ class _PageFinder:
 
 
 def _finder(spec: dict[str, Any]) -> _PageFinder:
-    pdf = CORPUS / f"{spec['id']}.pdf"
+    pdf = RAW / f"{spec['id']}.pdf"
     return _PageFinder(_page_texts(str(pdf)) if pdf.exists() else ())
 
 
@@ -214,12 +200,6 @@ def truth_frames(spec: dict[str, Any]) -> dict[str, pd.DataFrame]:
     }
 
 
-#: the two corpus years, and a mark for tests that need them beside the repo
-YEARS = ["kasama_dx_r5", "kasama_dx_r6"]
-needs_corpus = pytest.mark.skipif(not (CORPUS / "kasama_dx_r5.json").exists(),
-                                  reason="../shared/corpus not available")
-
-
 def load_make_variants():
     """``scripts/make_variants.py`` as a module (one instance per test process, shared by the
     variant tests)."""
@@ -228,7 +208,7 @@ def load_make_variants():
 
     if "make_variants" in sys.modules:
         return sys.modules["make_variants"]
-    script = Path(__file__).resolve().parents[1] / "scripts" / "make_variants.py"
+    script = REPO / "scripts" / "make_variants.py"
     spec = importlib.util.spec_from_file_location("make_variants", script)
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
