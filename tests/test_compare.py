@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import NORMALIZED, SAMPLES, cli_env, load_truth
+from conftest import NORMALIZED, REPO, SAMPLES, cli_env, load_truth
 from dxextract.compare import change_of, compare_frames, read_output
 
 CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}

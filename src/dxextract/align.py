@@ -721,19 +721,7 @@ def region_to_cells(region: Region, page: Page, chars: Sequence[Char], settings:
     nonempty = 0
     for r in range(nr):
         row_chars = _chars_in(chars, region.x0, ys[r], region.x1, ys[r + 1])
-        crossed: set[int] = set()
-        apart: set[int] = set()
-        for ln in chars_to_lines(row_chars, settings.text):
-            runs = _runs(ln.chars, min_gap)
-            for j, g in enumerate(gaps):
-                lo, hi = min(g.x0, g.boundary), max(g.x1, g.boundary)
-                # a merged cell's text runs well past the gap on both sides (a hanging
-                # punctuation mark reaching into the gap does not)
-                if any(run.x0 < lo - 0.5 * size and run.x1 > hi + 0.5 * size for run in runs):
-                    crossed.add(j)
-                elif any(run.x1 <= hi for run in runs) and any(run.x0 >= lo for run in runs):
-                    apart.add(j)  # this row's own line breaks at the gap: two cells
-        for j in crossed - apart:
+        for j in _crossed_gaps(row_chars, gaps, min_gap, size, settings):
             sep_v[r][j] = False
         filled = {c for c in range(nc) if _chars_in(row_chars, xs[c], ys[r], xs[c + 1], ys[r + 1])}
         nonempty += bool(filled)
@@ -759,6 +747,25 @@ def region_to_cells(region: Region, page: Page, chars: Sequence[Char], settings:
     if 2 * sum(len(t) == 1 and t.isalpha() for t in texts) > len(texts):
         return None  # letters spread over a line (均等割り付け), not columns
     return cells, nr, nc
+
+
+def _crossed_gaps(row_chars: Sequence[Char], gaps: Sequence[Gap], min_gap: float, size: float,
+                  settings: AlignSettings) -> set[int]:
+    """The column gaps a row's text runs across (a merged cell), unless another line of the
+    row breaks at the gap (then the crossing line is one running on into the next cell)."""
+    crossed: set[int] = set()
+    apart: set[int] = set()
+    for ln in chars_to_lines(row_chars, settings.text):
+        runs = _runs(ln.chars, min_gap)
+        for j, g in enumerate(gaps):
+            lo, hi = min(g.x0, g.boundary), max(g.x1, g.boundary)
+            # a merged cell's text runs well past the gap on both sides (a hanging
+            # punctuation mark reaching into the gap does not)
+            if any(run.x0 < lo - 0.5 * size and run.x1 > hi + 0.5 * size for run in runs):
+                crossed.add(j)
+            elif any(run.x1 <= hi for run in runs) and any(run.x0 >= lo for run in runs):
+                apart.add(j)
+    return crossed - apart
 
 
 def _centre(chars: Sequence[Char], settings: AlignSettings) -> float | None:
