@@ -763,8 +763,8 @@ def _crossed_gaps(row_chars: Sequence[Char], gaps: Sequence[Gap], min_gap: float
             # punctuation mark reaching into the gap does not)
             if any(run.x0 < lo - 0.5 * size and run.x1 > hi + 0.5 * size for run in runs):
                 crossed.add(j)
-            elif any(run.x1 <= hi for run in runs) and any(run.x0 >= lo for run in runs):
-                apart.add(j)
+            elif any(lo - size <= run.x1 <= hi for run in runs) and any(lo <= run.x0 <= hi + size for run in runs):
+                apart.add(j)  # this line's own text stops at the gap and goes on after it
     return crossed - apart
 
 
