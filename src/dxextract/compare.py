@@ -90,13 +90,18 @@ def read_edition(folder: Path) -> Edition:
 
 
 def family_of(edition: Edition) -> ReportFamily:
-    """The report family that read ``edition`` (its manifest's ``profile``): the DX family for a
-    DX profile, which is what every folder read before families were named holds."""
+    """The report family that read ``edition`` (its manifest's ``profile``); any other name is
+    a profile of the DX family (what every folder read before families were named holds), and
+    one that is not installed here falls back to the DX family's own."""
+    from .errors import ProfileError
     from .families import FAMILIES, get_family
 
     if edition.family in FAMILIES:
         return get_family(edition.family)
-    return get_family("dx_report", edition.family or None)
+    try:
+        return get_family("dx_report", edition.family or None)
+    except ProfileError:
+        return get_family("dx_report")
 
 
 def _differ(editions: Sequence[Edition], what: str, key: Callable[[Edition], str]) -> list[str]:

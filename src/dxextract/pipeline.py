@@ -61,7 +61,7 @@ class IngestSettings:
             raise SettingsError(f"IngestSettings.profile: a profile name is needed, got {self.profile!r}")
         if self.family is not None and self.family not in FAMILIES:
             raise SettingsError(f"IngestSettings.family: no report family {self.family!r} "
-                                f"(known: {', '.join(FAMILIES)}); check --family")
+                                f"(known: {', '.join(sorted(FAMILIES))}); check --family")
         for key in ("validate", "ocr"):
             if not isinstance(getattr(self, key), bool):
                 raise SettingsError(f"IngestSettings.{key}: expected true or false, got {getattr(self, key)!r}")

@@ -122,7 +122,7 @@ def get_family(name: str, profile: str | None = None) -> ReportFamily:
     try:
         cls = FAMILIES[name]
     except KeyError:
-        raise UnknownFamilyError(f"no report family {name!r} (known: {', '.join(FAMILIES)}); "
+        raise UnknownFamilyError(f"no report family {name!r} (known: {', '.join(sorted(FAMILIES))}); "
                                  "check --family") from None
     return cls(profile)
 
