@@ -254,6 +254,8 @@ def test_profile_is_typed_and_frozen() -> None:
     (lambda d: d["detail_columns"].pop("result"), r"role 'result' has no patterns"),
     (lambda d: d["number_prefix"].pop("kpi"), r"'number_prefix.kpi': is required"),
     (lambda d: d.update(report_year="年度"), r"'report_year': needs a group"),
+    (lambda d: d["status_codes"].update({"◎": "done"}), r"'status_codes': symbols \['◎'\] are not status symbols"),
+    (lambda d: d["status_codes"].pop("▲"), r"'status_rank': ranks symbols without a status code: \['▲'\]"),
 ])
 def test_profile_errors_name_the_key(edit, message: str) -> None:  # type: ignore[no-untyped-def]
     raw = _dx_raw()
@@ -281,3 +283,13 @@ def test_the_dx_sample_is_read_by_the_dx_family(sample_outputs: dict) -> None:
     for out in sample_outputs.values():
         assert out.family == "dx_report" and out.manifest["profile"] == "dx_report"
         assert isinstance(out.frames["status_items.csv"], pd.DataFrame) and len(out.frames["status_items.csv"])
+
+
+def test_stage_settings_check_themselves() -> None:
+    from dxextract.audit import AuditRules
+    from dxextract.validate import Validation
+
+    with pytest.raises(SettingsError, match=r"mine.json: audit rules need the key 'rates'"):
+        AuditRules({}, "mine.json")
+    with pytest.raises(SettingsError, match=r"Validation.failed: 3 failed of only 2 run"):
+        Validation(pd.DataFrame(), 2, 3, 0.0)

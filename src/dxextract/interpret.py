@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from .era import parse_fiscal_year
 from .figures import parse_figures
 from .model import BBox, Cell, Table, Warning_
-from .normalize import STATUS_CODES, fold_status, normalize_text
+from .normalize import fold_status, normalize_text
 from .normalize import title_lines as title_lines  # moved to normalize; old imports keep working
 from .profile import Profile, load_profile
 
@@ -279,7 +279,8 @@ def _is_kpi_panel(table: Table, profile: Profile) -> bool:
 # --- readers per kind -----------------------------------------------------------------------------
 
 
-def read_legend(table: Table) -> list[LegendEntry]:
+def read_legend(table: Table, profile: Profile | None = None) -> list[LegendEntry]:
+    codes = (profile or load_profile()).status_codes
     out = []
     for row in table.rows():
         for cell in row:
@@ -288,7 +289,7 @@ def read_legend(table: Table) -> list[LegendEntry]:
                 continue
             meaning = [c for c in row if c is not cell and c.c == cell.c - 1]
             text = one_line(normalize_text(meaning[0].text)) if meaning else ""
-            out.append(LegendEntry(sym, text, STATUS_CODES[sym], cell.page))
+            out.append(LegendEntry(sym, text, codes[sym], cell.page))
     return out
 
 
@@ -358,7 +359,7 @@ def read_status_matrix(table: Table, profile: Profile, report_fy: int | None,
                 strategy=strip_prefix(s_text, profile.number_prefix["strategy"]),
                 measure_no=m_no, measure=strip_prefix(m_text, profile.number_prefix["measure"]),
                 item_no=i_no, item=strip_prefix(i_text, profile.number_prefix["item"]),
-                fy=fy, status_symbol=sym, status_code=STATUS_CODES[sym],
+                fy=fy, status_symbol=sym, status_code=profile.status_codes[sym],
                 page=item_cell.page, table_id=table.table_id, r=r))
     return _checked_numbering(out, table, warnings)
 
@@ -580,7 +581,7 @@ def tables_to_report(tables: Sequence[Table], free_lines: Sequence[str],
     for t in classified:
         try:
             if t.kind == "status_legend":
-                report.legend.extend(read_legend(t))
+                report.legend.extend(read_legend(t, profile))
             elif t.kind == "status_matrix":
                 report.status_items.extend(read_status_matrix(t, profile, report.report_fy, report.warnings))
             elif t.kind == "kpi_panel":

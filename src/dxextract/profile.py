@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import ProfileError, SettingsError
+from .normalize import STATUS_CODES
 
 T = TypeVar("T")
 
@@ -110,6 +111,8 @@ class Profile:
     department_words: tuple[str, ...] = ()
     #: status symbol -> its order for year-over-year change (×▲○: worse to better)
     status_rank: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_STATUS_RANK))
+    #: status symbol (as normalize.fold_status gives it) -> the contract's status code
+    status_codes: Mapping[str, str] = field(default_factory=lambda: dict(STATUS_CODES))
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -122,6 +125,10 @@ class Profile:
         for key in ("strategy", "measure", "item", "kpi"):
             _need(key in self.number_prefix, f"number_prefix.{key}", "is required")
         _need(self.report_year.groups >= 1, "report_year", "needs a group around the year")
+        unknown = sorted(set(self.status_codes) - set(STATUS_CODES))
+        _need(not unknown, "status_codes", f"symbols {unknown} are not status symbols ({' '.join(STATUS_CODES)})")
+        _need(set(self.status_rank) <= set(self.status_codes), "status_rank",
+              f"ranks symbols without a status code: {sorted(set(self.status_rank) - set(self.status_codes))}")
 
     @property
     def year_header(self) -> re.Pattern[str]:
@@ -194,6 +201,13 @@ def _ranks(raw: Any, key: str) -> dict[str, int]:
     return dict(values)
 
 
+def _codes(raw: Any, key: str) -> dict[str, str]:
+    values = _typed(raw, key, dict, dict(STATUS_CODES))
+    if not all(isinstance(v, str) and v for v in values.values()):
+        raise ProfileError(f"profile key {key!r}: expected symbol -> code, got {values!r}")
+    return dict(values)
+
+
 def profile_from_dict(raw: Any) -> Profile:
     """Check and compile a profile's JSON (already parsed); :class:`ProfileError` names the key."""
     k = "kinds.status_legend."
@@ -218,6 +232,7 @@ def profile_from_dict(raw: Any) -> Profile:
         department_suffixes=_strings(raw, "department_suffixes"),
         department_words=_strings(raw, "department_words"),
         status_rank=_ranks(raw, "status_rank"),
+        status_codes=_codes(raw, "status_codes"),
         description=_typed(raw, "description", str, ""),
     )
 
