@@ -61,15 +61,15 @@ def _error(e: DxextractError, args: argparse.Namespace) -> None:
 
 
 def _summary(target: Path, outputs) -> None:
-    from .families import FAMILIES, get_family
+    from .families import FAMILIES
+    from .families.base import counts_summary
 
     counts = outputs.manifest["row_counts"]
     n_tables = len(outputs.manifest["tables"])
     kinds = sorted({t["kind"] for t in outputs.manifest["tables"].values()} - {"other"})
-    # the family says what it wrote (a family registered in another process: the generic count)
-    family = get_family(outputs.family if outputs.family in FAMILIES else "tables")
-    what = family.summary(counts) if outputs.family in FAMILIES else ", ".join(
-        f"{n} {name}" for name, n in sorted(counts.items()) if name != "tables.csv")
+    # the family says what it wrote (one registered only in another process: the plain counts)
+    family = FAMILIES.get(outputs.family)
+    what = family().summary(counts) if family is not None else counts_summary(counts)
     _say(f"{outputs.manifest['source']} -> {target}: {n_tables} tables ({counts['tables.csv']} cells"
          + (f"; {', '.join(kinds)}" if kinds else "") + f"), {what}"
          + ("" if outputs.family in ("dx_report", "") else f" [family {outputs.family}]"))

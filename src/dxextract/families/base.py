@@ -92,12 +92,17 @@ class ReportFamily(ABC):
 
     def summary(self, counts: dict[str, int]) -> str:
         """The terminal's count of what was written (after the table count)."""
-        return ", ".join(f"{n} {name}" for name, n in sorted(counts.items()) if name != "tables.csv")
+        return counts_summary(counts)
 
     def compare(self, old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         """Two consecutive years' frames (:attr:`compared_files`) -> the comparison's frames."""
         raise UnknownFamilyError(f"family {self.name!r} does not compare two years; "
                                  "compare folders read by a family that does (dx_report)")
+
+
+def counts_summary(counts: dict[str, int]) -> str:
+    """Rows per file, ``tables.csv`` left out (the terminal names it with the tables)."""
+    return ", ".join(f"{n} rows in {name}" for name, n in sorted(counts.items()) if name != "tables.csv")
 
 
 #: name -> family class, in registration order (ties in :func:`choose_family` go to the first)
