@@ -97,12 +97,16 @@ def test_contract_columns_are_the_projects_contract() -> None:
 
 def test_architecture_names_every_module_and_only_real_ones() -> None:
     text = ARCHITECTURE.read_text(encoding="utf-8")
-    modules = {p.name for p in (SRC / "dxextract").glob("*.py")} - {"__init__.py", "__main__.py"}
-    named = set(re.findall(r"\b([a-z_]+\.py)\b", text))
-    tests = {n for n in named if n.startswith(("test_", "conftest"))}
+    package = SRC / "dxextract"
+    # subpackages' modules by their path in the package: families/base.py
+    modules = {p.relative_to(package).as_posix() for p in package.rglob("*.py")
+               if p.name not in ("__init__.py", "__main__.py")}
+    named = {n for n in re.findall(r"\b((?:[a-z_]+/)?[a-z_]+\.py)\b", text)
+             if not n.endswith(("__init__.py", "__main__.py"))}
+    tests = {n for n in named if n.rsplit("/", 1)[-1].startswith(("test_", "conftest"))}
     assert modules <= named, f"ARCHITECTURE.md does not place {sorted(modules - named)}"
     assert named - tests <= modules, f"ARCHITECTURE.md names modules that do not exist: {sorted(named - tests - modules)}"
-    assert all((REPO / "tests" / n).is_file() for n in tests), sorted(tests)
+    assert all((REPO / "tests" / n.rsplit("/", 1)[-1]).is_file() for n in tests), sorted(tests)
     for name in STRATEGIES:
         assert f'STRATEGIES["{name}"]' in text, f"strategy {name!r} is not drawn in ARCHITECTURE.md"
 

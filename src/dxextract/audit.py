@@ -58,6 +58,19 @@ class AuditRules:
     """``schemas/audit_rules.json``, loaded as is (patterns compiled on use)."""
 
     data: dict[str, Any]
+    #: where the rules were read from (named in every error)
+    source: str = "audit rules"
+
+    def __post_init__(self) -> None:
+        path, data = self.source, self.data
+        for key in ("rates", "hours_saved", "row_totals", "kpi_rules"):
+            if key not in data:
+                raise SettingsError(f"{path}: audit rules need the key {key!r}")
+        for group in ("rates", "row_totals", "kpi_rules"):
+            if not isinstance(data[group], list):
+                raise SettingsError(f"{path}: audit rules key {group!r}: expected a list of rules")
+            for rule in data[group]:
+                _check_patterns(path, group, rule)
 
     @property
     def approximate(self) -> tuple[str, ...]:
@@ -82,19 +95,20 @@ def _load_rules_cached(path: str) -> AuditRules:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise SettingsError(f"{path}: cannot read the audit rules ({exc})") from exc
-    for key in ("rates", "hours_saved", "row_totals", "kpi_rules"):
-        if key not in data:
-            raise SettingsError(f"{path}: audit rules need the key {key!r}")
-    for group in ("rates", "row_totals", "kpi_rules"):
-        for rule in data[group]:
-            for k, v in rule.items():
-                if k.endswith(("_label", "_exclude", "_text")) and isinstance(v, str):
-                    try:
-                        re.compile(v)
-                    except re.error as exc:
-                        raise SettingsError(f"{path}: {group} rule {rule.get('name')!r}, key {k!r}: "
-                                            f"bad pattern {v!r} ({exc})") from exc
-    return AuditRules(data)
+    return AuditRules(data, path)
+
+
+def _check_patterns(path: str, group: str, rule: Any) -> None:
+    """Every pattern of one rule compiles; an error names the rule and the key."""
+    if not isinstance(rule, dict):
+        raise SettingsError(f"{path}: {group}: a rule must be an object, got {rule!r}")
+    for k, v in rule.items():
+        if k.endswith(("_label", "_exclude", "_text")) and isinstance(v, str):
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise SettingsError(f"{path}: {group} rule {rule.get('name')!r}, key {k!r}: "
+                                    f"bad pattern {v!r} ({exc})") from exc
 
 
 def load_audit_rules(path: Path | None = None) -> AuditRules:

@@ -61,13 +61,18 @@ def _error(e: DxextractError, args: argparse.Namespace) -> None:
 
 
 def _summary(target: Path, outputs) -> None:
+    from .families import FAMILIES
+    from .families.base import counts_summary
+
     counts = outputs.manifest["row_counts"]
     n_tables = len(outputs.manifest["tables"])
     kinds = sorted({t["kind"] for t in outputs.manifest["tables"].values()} - {"other"})
+    # the family says what it wrote (one registered only in another process: the plain counts)
+    family = FAMILIES.get(outputs.family)
+    what = family().summary(counts) if family is not None else counts_summary(counts)
     _say(f"{outputs.manifest['source']} -> {target}: {n_tables} tables ({counts['tables.csv']} cells"
-         + (f"; {', '.join(kinds)}" if kinds else "") + f"), {counts['status_items.csv']} status items, "
-         f"{counts['kpis.csv']} KPI rows, {counts['initiatives.csv']} detail rows, "
-         f"{counts['figures.csv']} figures, {counts['audit.csv']} audit findings")
+         + (f"; {', '.join(kinds)}" if kinds else "") + f"), {what}"
+         + ("" if outputs.family in ("dx_report", "") else f" [family {outputs.family}]"))
     for w in outputs.warnings[:20]:
         _say(f"warning: {w.message}")
     if len(outputs.warnings) > 20:
@@ -107,7 +112,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from .pipeline import IngestSettings, ingest
 
     pdf = Path(args.pdf)
-    settings = IngestSettings(validate=not args.no_validate, ocr=args.ocr,
+    settings = IngestSettings(validate=not args.no_validate, ocr=args.ocr, family=args.family,
                               docs_dir=Path(args.docs) if args.docs else None)
     target, outputs = ingest(pdf, Path(args.out) if args.out else None, base=Path(args.base),
                              force=args.force, settings=settings, progress=_progress(Path(args.pdf).name),
@@ -335,6 +340,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .worker import internal_error
 
     raw, base = Path(args.raw), Path(args.out)
+    settings = IngestSettings(validate=not args.no_validate, family=args.family)  # a bad --family first
     check_base(base)  # refuse before the work, not after it
     executor = make_executor(_executor_settings(args))  # and a missing dask, a bad --workers
     pdfs = sorted(p for p in raw.rglob("*") if p.suffix.lower() == ".pdf")
@@ -359,7 +365,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     folders = _Folders(base, list(digests), args)
     progress = _RunProgress(len(digests))
     try:
-        for pdf, result in executor.results(list(digests), IngestSettings(validate=not args.no_validate),
+        for pdf, result in executor.results(list(digests), settings,
                                             progress.pages):
             progress.finished(pdf)
             with progress.quiet():
@@ -380,14 +386,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     Refused (exit 2) unless they are two years of one report series, older first: same
     municipality and family, two different years (``--force`` goes on, with a warning).
     """
-    from .compare import check_series, compare_frames, read_edition, read_output
+    from .compare import check_series, family_of, read_edition, read_output
     from .emit import frame_to_csv, write_folder
 
     old, new = Path(args.old), Path(args.new)
-    for problem in check_series([read_edition(old), read_edition(new)], args.force, "compare"):
+    editions = [read_edition(old), read_edition(new)]
+    for problem in check_series(editions, args.force, "compare"):
         _say(f"dxextract: warning: compare: {problem} (--force)")
+    family = family_of(editions[-1])  # the family that read them says how two years compare
     out = Path(args.out) if args.out else new.parent / f"yoy_{old.name}_{new.name}"
-    frames = compare_frames(read_output(old), read_output(new))
+    frames = family.compare(read_output(old, family.compared_files), read_output(new, family.compared_files))
     manifest = {"tool": "dxextract", "version": __version__, "command": "compare",
                 "old": old.name, "new": new.name,
                 "row_counts": {name: len(df) for name, df in frames.items()}}
@@ -590,6 +598,14 @@ def _add_panel_and_report(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(func=cmd_report)
 
 
+def _add_family(p: argparse.ArgumentParser) -> None:
+    """``--family NAME`` (``ingest``, ``run``): checked against the registry when the settings
+    are made, so that a family registered by a plugin is accepted too."""
+    p.add_argument("--family", metavar="NAME", default=None,
+                   help="the report family that reads the PDF (default: the one that claims its tables, "
+                        "else 'tables': every table as a wide CSV); built in: dx_report, tables")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="dxextract", description="Japanese municipal report PDFs to open data.")
     ap.add_argument("--version", action="version", version=f"dxextract {__version__}")
@@ -609,6 +625,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--docs", help="also build Great Expectations Data Docs into this folder")
     p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS",
                    help="stop reading the PDF after this many seconds (exit 2; 0: no limit; default 600)")
+    _add_family(p)
     p.set_defaults(func=cmd_ingest)
 
     p = sub.add_parser("run", parents=[common], help="ingest every PDF under raw/ into normalized/, skipping unchanged ones")
@@ -626,6 +643,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where documents are read: worker processes here (local, default) or a Dask cluster")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="the Dask scheduler for --executor dask, e.g. tcp://scheduler:8786")
+    _add_family(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("compare", parents=[common], help="compare two consecutive years' ingest folders")

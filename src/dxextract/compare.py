@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .era import without_fiscal_years
 from .errors import InputError, SeriesError
 
-#: × < ▲ < ○; a move to or from 取り下げ or — is a change without a direction
-_RANK = {"×": 0, "▲": 1, "○": 2}
+if TYPE_CHECKING:
+    from .families import ReportFamily
+
+#: × < ▲ < ○; a move to or from 取り下げ or — is a change without a direction (the DX profile's
+#: ``status_rank``; the default when none is given)
+_RANK: Mapping[str, int] = {"×": 0, "▲": 1, "○": 2}
 #: two item texts below this similarity are different items
 MIN_SIMILARITY = 0.6
 
@@ -84,6 +89,21 @@ def read_edition(folder: Path) -> Edition:
                    sha256=str(man.get("sha256") or ""))
 
 
+def family_of(edition: Edition) -> ReportFamily:
+    """The report family that read ``edition`` (its manifest's ``profile``); any other name is
+    a profile of the DX family (what every folder read before families were named holds), and
+    one that is not installed here falls back to the DX family's own."""
+    from .errors import ProfileError
+    from .families import FAMILIES, get_family
+
+    if edition.family in FAMILIES:
+        return get_family(edition.family)
+    try:
+        return get_family("dx_report", edition.family or None)
+    except ProfileError:
+        return get_family("dx_report")
+
+
 def _differ(editions: Sequence[Edition], what: str, key: Callable[[Edition], str]) -> list[str]:
     values = list(dict.fromkeys(key(e) for e in editions))
     if len(values) <= 1:
@@ -124,16 +144,16 @@ def check_series(editions: Sequence[Edition], force: bool, doing: str, ordered: 
     return problems
 
 
-def change_of(old: str | None, new: str | None) -> str:
-    """unchanged, improved, worsened, changed, added or removed."""
+def change_of(old: str | None, new: str | None, rank: Mapping[str, int] = _RANK) -> str:
+    """unchanged, improved, worsened, changed, added or removed (``rank``: status -> order)."""
     if old is None:
         return "added"
     if new is None:
         return "removed"
     if old == new:
         return "unchanged"
-    if old in _RANK and new in _RANK:
-        return "improved" if _RANK[new] > _RANK[old] else "worsened"
+    if old in rank and new in rank:
+        return "improved" if rank[new] > rank[old] else "worsened"
     return "changed"
 
 
@@ -194,7 +214,8 @@ def _page(row: pd.Series | None) -> int | None:
     return int(row["page"])
 
 
-def compare_status(old_items: pd.DataFrame, new_items: pd.DataFrame) -> pd.DataFrame:
+def compare_status(old_items: pd.DataFrame, new_items: pd.DataFrame,
+                   rank: Mapping[str, int] = _RANK) -> pd.DataFrame:
     old, new = own_year(old_items), own_year(new_items)
     rows = []
     keys = sorted({(s, m) for s, m in zip(old.get("strategy_no", []), old.get("measure_no", []), strict=False)}
@@ -215,7 +236,7 @@ def compare_status(old_items: pd.DataFrame, new_items: pd.DataFrame) -> pd.DataF
                 "item_no_old": int(orow.item_no) if orow is not None else None,
                 "item_old": orow["item"] if orow is not None else None,
                 "item_new": nrow["item"] if nrow is not None else None,
-                "status_old": s_old, "status_new": s_new, "change": change_of(s_old, s_new),
+                "status_old": s_old, "status_new": s_new, "change": change_of(s_old, s_new, rank),
                 "reworded": bool(orow is not None and nrow is not None and orow["item"] != nrow["item"]),
                 "similarity": round(sim, 3) if orow is not None and nrow is not None else None,
                 "fy_old": int(orow.fy) if orow is not None else None,
@@ -255,9 +276,10 @@ def compare_kpis(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=YOY_KPIS)
 
 
-def compare_frames(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+def compare_frames(old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame],
+                   rank: Mapping[str, int] = _RANK) -> dict[str, pd.DataFrame]:
     """``yoy_status.csv`` and ``yoy_kpis.csv`` for two consecutive years' outputs."""
     return {
-        "yoy_status.csv": compare_status(old["status_items.csv"], new["status_items.csv"]),
+        "yoy_status.csv": compare_status(old["status_items.csv"], new["status_items.csv"], rank),
         "yoy_kpis.csv": compare_kpis(old["kpis.csv"], new["kpis.csv"]),
     }

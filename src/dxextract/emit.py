@@ -1,7 +1,8 @@
-"""Stage 7 — emit: records -> contract CSVs and manifest, written atomically.
+"""Stage 7 — emit: frames -> contract CSVs and manifest, written atomically.
 
-Public entry points: :func:`report_to_frames` (records -> one DataFrame per output file, in the
-contract's column order, rows in a stable order) and :func:`write_folder` (frames -> a
+Public entry points: :func:`records_to_frame` (records -> one DataFrame in the contract's
+column order; each report family says which files and columns, see
+:mod:`dxextract.families`), :func:`frame_to_csv` and :func:`write_folder` (frames -> a
 folder, through a temporary sibling folder renamed into place, so a failed run never leaves a
 half-written folder and never destroys earlier output).
 """
@@ -19,74 +20,32 @@ import secrets
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .errors import OutputBusyError, OutputError, OutputExistsError, SettingsError
-from .interpret import Report
-
-COLUMNS: dict[str, list[str]] = {
-    "tables.csv": ["table_id", "kind", "r", "c", "rowspan", "colspan", "text", "is_header", "page",
-                   "x0", "top", "x1", "bottom", "caption", "ocr"],
-    "status_items.csv": ["report_fy", "strategy_no", "strategy", "measure_no", "measure", "item_no", "item",
-                         "fy", "status_symbol", "status_code", "page", "table_id", "r", "ocr"],
-    "kpis.csv": ["report_fy", "kpi_no", "label", "value", "unit", "qualifier", "raw", "page",
-                 "table_id", "x0", "top", "x1", "bottom", "ocr"],
-    "initiatives.csv": ["report_fy", "strategy_no", "measure_no", "measure", "seq", "activity",
-                        "departments", "result", "next_plan", "page", "table_id", "r", "ocr"],
-    "figures.csv": ["report_fy", "strategy_no", "measure_no", "seq", "column", "label", "value", "unit",
-                    "qualifier", "raw", "page", "table_id", "r", "c", "x0", "top", "x1", "bottom", "ocr"],
-    "audit.csv": ["check", "severity", "strategy_no", "measure_no", "seq", "printed", "expected",
-                  "message", "page"],
-}
 
 
-def _bbox(d: dict[str, Any]) -> dict[str, Any]:
-    box = d.pop("bbox")
-    return {**d, "x0": box["x0"], "top": box["top"], "x1": box["x1"], "bottom": box["bottom"]}
+def __getattr__(name: str) -> Any:
+    """``emit.COLUMNS`` and ``emit.report_to_frames``: the DX family's, kept for old imports
+    (they live in :mod:`dxextract.families.dx_report`; emit itself knows no family)."""
+    if name in ("COLUMNS", "report_to_frames"):
+        from .families import dx_report
 
-
-def report_to_frames(report: Report, ocr_pages: set[int] | frozenset[int] = frozenset()
-                     ) -> dict[str, pd.DataFrame]:
-    """One DataFrame per contract file (audit.csv is added by the audit stage).
-
-    Every row says ``ocr``: whether the page it was read from got its text from OCR.
-    """
-    table_rows = []
-    for t in report.tables:
-        for cell in t.cells:
-            table_rows.append({
-                "table_id": t.table_id, "kind": t.kind, "r": cell.r, "c": cell.c,
-                "rowspan": cell.rowspan, "colspan": cell.colspan, "text": cell.text,
-                "is_header": cell.is_header, "page": cell.page, "x0": cell.bbox.x0, "top": cell.bbox.top,
-                "x1": cell.bbox.x1, "bottom": cell.bbox.bottom, "caption": t.caption})
-    kpis = [_bbox(asdict(k)) for k in report.kpis]
-    initiatives = []
-    for ini in report.initiatives:
-        d = asdict(ini)
-        d.pop("cells")
-        d["departments"] = ";".join(ini.departments)
-        initiatives.append(d)
-    figures = [_bbox(asdict(f)) for f in report.figures]
-    status = [asdict(s) for s in report.status_items]
-    frames = {
-        "tables.csv": table_rows, "status_items.csv": status, "kpis.csv": kpis,
-        "initiatives.csv": initiatives, "figures.csv": figures,
-    }
-    for rows in frames.values():
-        for row in rows:
-            row["ocr"] = row["page"] in ocr_pages
-    return {name: _frame(rows, COLUMNS[name]) for name, rows in frames.items()}
+        return getattr(dx_report, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: columns where an empty string means "no value" (written as an empty cell, read as null)
 _OPTIONAL = ("unit", "qualifier", "value", "label", "departments")
 
 
-def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+def records_to_frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
+    """Rows (dicts) -> a DataFrame with ``columns`` first, in that order (missing ones empty),
+    any other keys after them; an empty string in an optional column becomes a missing value."""
     rows = [{k: (None if k in _OPTIONAL and v == "" else v) for k, v in r.items()} for r in rows]
     df = pd.DataFrame(rows)
     for col in columns:

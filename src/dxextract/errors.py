@@ -65,6 +65,14 @@ class SettingsError(DxextractError):
     """A settings dataclass got a bad value; the message names the key."""
 
 
+class ProfileError(SettingsError):
+    """A report-family profile under schemas/profiles cannot be used as written; the message names the file and key."""
+
+
+class UnknownFamilyError(SettingsError):
+    """``--family`` (or ``IngestSettings.family``) names no registered report family."""
+
+
 class OcrError(DxextractError):
     """OCR was requested but the engine is missing or failed."""
 

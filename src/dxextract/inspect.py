@@ -26,9 +26,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .errors import InputError, NoTextLayerError
 from .extract import page_count, pdf_to_pages
-from .interpret import classify_table
+from .families import choose_family
 from .model import BBox, Page, Segment, Table
-from .profile import load_profile
 from .raster import image_segments, page_is_image_only
 from .reconstruct import PageTables, ReconstructSettings, merge_segments, pages_to_tables
 
@@ -56,19 +55,20 @@ class _PageDrawing:
     tables: tuple[tuple[Table, str], ...]  # (per-page table, label)
 
 
-def _labels(tables: list[Table], per_page: list[PageTables]) -> dict[tuple[int, int], str]:
+def _labels(tables: list[Table], per_page: list[PageTables], family: str | None = None
+            ) -> dict[tuple[int, int], str]:
     """Label of every per-page table, keyed by (page, index on the page).
 
+    The kinds are those of the family ``family`` (default: the one that claims the tables).
     A per-page table is matched to its stitched table through its cells' (page, bbox): stitching
     keeps cells unchanged except for their row numbers, so this works across page breaks (a
     repeated header that stitching dropped simply does not vote).
     """
-    profile = load_profile()
     owner: dict[tuple[int, BBox], int] = {}
     for i, t in enumerate(tables):
         for cell in t.cells:
             owner[(cell.page, cell.bbox)] = i
-    kinds = [classify_table(t, profile) for t in tables]
+    kinds = choose_family(tables, [], family).table_kinds(tables)  # the family the pipeline would choose
     out: dict[tuple[int, int], str] = {}
     for pt in per_page:
         for k, part in enumerate(pt.tables):

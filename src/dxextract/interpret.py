@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, replace
 from .era import parse_fiscal_year
 from .figures import parse_figures
 from .model import BBox, Cell, Table, Warning_
-from .normalize import STATUS_CODES, fold_status, normalize_text
+from .normalize import fold_status, normalize_text
+from .normalize import title_lines as title_lines  # moved to normalize; old imports keep working
 from .profile import Profile, load_profile
 
 KINDS = ("kpi_panel", "status_legend", "status_matrix", "detail", "other")
@@ -191,7 +192,7 @@ def _year_columns(table: Table, profile: Profile) -> tuple[int, dict[int, int]]:
                 fy = parse_fiscal_year(compact(cell.text))
                 if fy is not None:
                     years[cell.c] = fy
-        if len(years) >= profile.kind_setting("status_matrix", "min_year_columns", 2):
+        if len(years) >= profile.matrix.min_year_columns:
             return r, {**_years_by_number(table, r, years), **years}
     return -1, {}
 
@@ -228,7 +229,7 @@ def _detail_roles(table: Table, profile: Profile) -> tuple[int, dict[str, int]]:
                 if role not in roles and any(p.search(text) for p in pats):
                     roles[role] = cell.c
                     break
-        need = profile.kind_setting("detail", "header_roles_required", ["measure", "activity", "result"])
+        need = profile.detail.header_roles_required
         if all(k in roles for k in need):
             return r, roles
     return -1, {}
@@ -238,15 +239,15 @@ def classify_table(table: Table, profile: Profile) -> str:
     """The table's kind, from its content."""
     texts = [normalize_text(c.text).strip() for c in table.cells]
     symbols = [c for c in table.cells if c.text.strip() and status_of(c.text) is not None]
-    legend = profile.raw["kinds"]["status_legend"]
-    if (any(re.search(p, t) for p in legend["any_cell"] for t in texts)
-            and len(symbols) >= legend["min_symbol_cells"] and table.n_cols <= legend["max_cols"]):
+    legend = profile.legend
+    if (any(p.search(t) for p in legend.any_cell for t in texts)
+            and len(symbols) >= legend.min_symbol_cells and table.n_cols <= legend.max_cols):
         return "status_legend"
     hdr, years = _year_columns(table, profile)
     if years:
         body = [c for c in table.cells if c.r > hdr and c.c in years]
         share = sum(1 for c in body if status_of(c.text) is not None) / max(1, len(body))
-        if share >= profile.kind_setting("status_matrix", "min_symbol_share", 0.6):
+        if share >= profile.matrix.min_symbol_share:
             return "status_matrix"
     if _detail_roles(table, profile)[0] >= 0:
         return "detail"
@@ -262,7 +263,7 @@ def _is_kpi_panel(table: Table, profile: Profile) -> bool:
     is not a KPI panel: the cell under each of its labels is the next label.
     """
     labels = [c for c in table.cells if profile.kpi_label.match(normalize_text(c.text).strip())]
-    if len(labels) < profile.kind_setting("kpi_panel", "min_labels", 3):
+    if len(labels) < profile.kpi.min_labels:
         return False
     if len({c.c for c in labels}) < 2:
         return False
@@ -278,7 +279,8 @@ def _is_kpi_panel(table: Table, profile: Profile) -> bool:
 # --- readers per kind -----------------------------------------------------------------------------
 
 
-def read_legend(table: Table) -> list[LegendEntry]:
+def read_legend(table: Table, profile: Profile | None = None) -> list[LegendEntry]:
+    codes = (profile or load_profile()).status_codes
     out = []
     for row in table.rows():
         for cell in row:
@@ -287,7 +289,7 @@ def read_legend(table: Table) -> list[LegendEntry]:
                 continue
             meaning = [c for c in row if c is not cell and c.c == cell.c - 1]
             text = one_line(normalize_text(meaning[0].text)) if meaning else ""
-            out.append(LegendEntry(sym, text, STATUS_CODES[sym], cell.page))
+            out.append(LegendEntry(sym, text, codes[sym], cell.page))
     return out
 
 
@@ -357,7 +359,7 @@ def read_status_matrix(table: Table, profile: Profile, report_fy: int | None,
                 strategy=strip_prefix(s_text, profile.number_prefix["strategy"]),
                 measure_no=m_no, measure=strip_prefix(m_text, profile.number_prefix["measure"]),
                 item_no=i_no, item=strip_prefix(i_text, profile.number_prefix["item"]),
-                fy=fy, status_symbol=sym, status_code=STATUS_CODES[sym],
+                fy=fy, status_symbol=sym, status_code=profile.status_codes[sym],
                 page=item_cell.page, table_id=table.table_id, r=r))
     return _checked_numbering(out, table, warnings)
 
@@ -533,36 +535,16 @@ def read_detail(table: Table, profile: Profile, report_fy: int | None,
 # --- the document -----------------------------------------------------------------------------
 
 
-def find_report_fy(lines: Sequence[str]) -> int | None:
-    """The fiscal year the report covers, from its title (…令和5年度実績報告)."""
+def find_report_fy(lines: Sequence[str], profile: Profile | None = None) -> int | None:
+    """The fiscal year the report covers, from its title (…令和5年度実績報告): the profile's
+    ``report_year`` pattern, group 1 the year."""
+    pattern = (profile or load_profile()).report_year
     for text in lines:
         t = normalize_text(text)
-        m = re.search(r"((?:令和|平成|R)\s*[0-9元]+|20[0-9]{2})\s*年度\s*(?:の)?\s*(?:実績|報告|取り?組)", t)
+        m = pattern.search(t)
         if m:
             return parse_fiscal_year(m.group(1) + "年度")
     return None
-
-
-def title_lines(lines: Sequence[tuple[float, float, str]]) -> list[str]:
-    """The document's first text lines merged where a long title wrapped.
-
-    A wrapped title continues on the next line in the same size with an ordinary line gap;
-    the continuation joins it with no space (the wrap is not the author's).
-    """
-    out: list[str] = []
-    prev: tuple[float, float, str] | None = None
-    for line in lines:
-        top, bottom, text = line
-        if prev is not None and out:
-            height = prev[1] - prev[0]
-            same_size = abs((bottom - top) - height) <= 0.15 * max(height, 1.0)
-            if same_size and 0 <= top - prev[1] < 0.8 * height and len(prev[2]) >= 20 and len(out) == 1:
-                out[-1] += text.strip()
-                prev = line
-                continue
-        out.append(text.strip())
-        prev = line
-    return out
 
 
 def _unexpected_table(t: Table, doing: str, e: Exception) -> Warning_:
@@ -576,7 +558,7 @@ def tables_to_report(tables: Sequence[Table], free_lines: Sequence[str],
     """Classify every table and read the report's records from those it recognizes."""
     profile = profile or load_profile()
     report = Report()
-    report.report_fy = find_report_fy(free_lines)
+    report.report_fy = find_report_fy(free_lines, profile)
     report.title = next((normalize_text(t).strip() for t in free_lines if t.strip()), "")
     classified: list[Table] = []
     for t in tables:
@@ -599,7 +581,7 @@ def tables_to_report(tables: Sequence[Table], free_lines: Sequence[str],
     for t in classified:
         try:
             if t.kind == "status_legend":
-                report.legend.extend(read_legend(t))
+                report.legend.extend(read_legend(t, profile))
             elif t.kind == "status_matrix":
                 report.status_items.extend(read_status_matrix(t, profile, report.report_fy, report.warnings))
             elif t.kind == "kpi_panel":

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -45,6 +46,7 @@ __all__ = [
     "mixed_script_words",
     "normalize_text",
     "radical_table",
+    "title_lines",
 ]
 
 # --- the radical table ------------------------------------------------------------------
@@ -345,3 +347,25 @@ def check_cid(s: str, where: str) -> None:
             "(a font without a ToUnicode map); the text cannot be trusted. "
             "Fix: rerun with --ocr, or ask the publisher for a PDF with embedded Unicode text."
         )
+
+
+def title_lines(lines: Sequence[tuple[float, float, str]]) -> list[str]:
+    """The document's first text lines merged where a long title wrapped.
+
+    A wrapped title continues on the next line in the same size with an ordinary line gap;
+    the continuation joins it with no space (the wrap is not the author's).
+    """
+    out: list[str] = []
+    prev: tuple[float, float, str] | None = None
+    for line in lines:
+        top, bottom, text = line
+        if prev is not None and out:
+            height = prev[1] - prev[0]
+            same_size = abs((bottom - top) - height) <= 0.15 * max(height, 1.0)
+            if same_size and 0 <= top - prev[1] < 0.8 * height and len(prev[2]) >= 20 and len(out) == 1:
+                out[-1] += text.strip()
+                prev = line
+                continue
+        out.append(text.strip())
+        prev = line
+    return out

@@ -20,19 +20,17 @@ from .emit import (
     check_writable,
     frame_to_csv,
     recover_target,
-    report_to_frames,
     safe_folder_name,
     sha256_file,
     target_lock,
     write_folder,
 )
-from .errors import DxextractError, NoTablesError, OutputError
+from .errors import DxextractError, NoTablesError, OutputError, SettingsError
 from .extract import ExtractSettings, page_count, pdf_to_pages
-from .interpret import Report, tables_to_report, title_lines
+from .families import FAMILIES, FamilyOutput, ReportFamily, choose_family
 from .lgcode import government_in
 from .model import Page, Table, Warning_
-from .normalize import check_cid, mixed_script_words
-from .profile import load_profile
+from .normalize import check_cid, mixed_script_words, title_lines
 from .raster import RasterSettings, image_segments, page_is_image_only
 from .reconstruct import PageTables, ReconstructSettings, pages_to_tables
 
@@ -46,7 +44,10 @@ ProgressFn = Callable[[int, int], None]
 class IngestSettings:
     """What one ingest does; each stage's own settings ride along."""
 
+    #: the profile of the family that uses one (``schemas/profiles/<profile>.json``)
     profile: str = "dx_report"
+    #: the report family (``--family``); None: the one that claims the document's tables
+    family: str | None = None
     validate: bool = True
     ocr: bool = False
     #: also build Great Expectations Data Docs here (an optional output, not committed)
@@ -55,6 +56,18 @@ class IngestSettings:
     raster: RasterSettings = field(default_factory=RasterSettings)
     reconstruct: ReconstructSettings = field(default_factory=ReconstructSettings)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.profile, str) or not self.profile:
+            raise SettingsError(f"IngestSettings.profile: a profile name is needed, got {self.profile!r}")
+        if self.family is not None and self.family not in FAMILIES:
+            raise SettingsError(f"IngestSettings.family: no report family {self.family!r} "
+                                f"(known: {', '.join(sorted(FAMILIES))}); check --family")
+        for key in ("validate", "ocr"):
+            if not isinstance(getattr(self, key), bool):
+                raise SettingsError(f"IngestSettings.{key}: expected true or false, got {getattr(self, key)!r}")
+        if self.docs_dir is not None and not isinstance(self.docs_dir, Path):
+            raise SettingsError(f"IngestSettings.docs_dir: expected a folder path, got {self.docs_dir!r}")
+
 
 @dataclass
 class Outputs:
@@ -62,9 +75,12 @@ class Outputs:
 
     frames: dict[str, pd.DataFrame]
     manifest: dict[str, Any]
-    report: Report
+    #: the family's records (the DX family: an ``interpret.Report``; else its FamilyOutput)
+    report: Any
     failures: pd.DataFrame
     warnings: list[Warning_]
+    #: the name of the report family that read the document
+    family: str = ""
 
     @property
     def records_lost(self) -> list[int]:
@@ -171,16 +187,10 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
                     "with Cyrillic/Greek letters (a text-layer look-alike?); kept as printed",
                     cell.page, t.table_id))
     first_lines = title_lines([ln for pt in per_page[:2] for ln in pt.free_lines])
-    report = tables_to_report(tables, first_lines, load_profile(settings.profile))
-    frames = report_to_frames(report, ocr_pages=ocr_pages)
-    try:
-        frames["audit.csv"] = _audit(frames, ocr_pages)
-    except Exception as e:  # the records stand without their audit; say so
-        from .emit import COLUMNS
-
-        frames["audit.csv"] = pd.DataFrame(columns=COLUMNS["audit.csv"])
-        report.warnings.append(Warning_(f"audit skipped after an internal error ({type(e).__name__}: {e}); "
-                                        "audit.csv is empty; rerun with --debug"))
+    family = choose_family(tables, first_lines, settings.family, settings.profile)
+    report = family.read(tables, first_lines, frozenset(ocr_pages))
+    frames = report.frames
+    _audit(family, report, frozenset(ocr_pages))
     municipality, lg_code = lg_code_of(first_lines)
     warnings = (page_warnings(seen) + [w for pt in per_page for w in pt.warnings] + text_warnings
                 + list(report.warnings))
@@ -194,7 +204,7 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
         "tool": "dxextract",
         "version": __version__,
         "dependencies": _versions(),
-        "profile": settings.profile,
+        "profile": family.manifest_name,
         "title": report.title,
         "municipality": municipality,
         "lg_code": lg_code,
@@ -207,11 +217,13 @@ def _process(pdf: Path, text_pdf: Path, settings: IngestSettings, progress: Prog
         "warnings": [w.message for w in warnings],
         **_page_lists(seen),
     }
-    validation = _validate(frames, settings.docs_dir, validation_progress) if settings.validate else None
+    validation = (_validate(frames, settings.docs_dir, validation_progress, family)
+                  if settings.validate else None)
     failures = validation.failures if validation is not None else pd.DataFrame()
     manifest["validation_failures"] = len(failures)
     manifest["validation"] = validation.summary() if validation is not None else {"ran": False}
-    return Outputs(frames, manifest, report, failures, warnings)
+    return Outputs(frames, manifest, report.records if report.records is not None else report,
+                   failures, warnings, family.name)
 
 
 def _page_lists(pages: list[Page]) -> dict[str, Any]:
@@ -275,27 +287,26 @@ def despace_ocr(tables: list[Table], per_page: list[PageTables], ocr_pages: set[
     return tables, per_page
 
 
-def _audit(frames: dict[str, pd.DataFrame], ocr_pages: set[int] | None = None) -> pd.DataFrame:
-    from .audit import audit_report
-    from .emit import COLUMNS
-
-    df = audit_report(frames["initiatives.csv"], frames["figures.csv"], frames["kpis.csv"])
-    if ocr_pages and len(df):
-        # a contradiction between figures read by OCR may be a misread digit, not the
-        # report's arithmetic: a person checks the page image before calling it an error
-        on_ocr = df["page"].isin(sorted(ocr_pages))
-        df.loc[on_ocr & (df["severity"] == "error"), "message"] = (
-            df.loc[on_ocr & (df["severity"] == "error"), "message"] + " (read by OCR: check the page image)")
-        df.loc[on_ocr, "severity"] = "warning"
-    cols = COLUMNS["audit.csv"]
-    return df[cols + [c for c in df.columns if c not in cols]]
+def _audit(family: ReportFamily, read: FamilyOutput, ocr_pages: frozenset[int]) -> None:
+    """The family's audit file added to ``read.frames``; after an internal error an empty one
+    and a warning (the records stand without their audit)."""
+    name = family.audit_file
+    if name is None:
+        return
+    try:
+        read.frames[name] = family.audit(read.frames, ocr_pages)
+    except Exception as e:
+        read.frames[name] = pd.DataFrame(columns=family.columns().get(name, []))
+        read.warnings.append(Warning_(f"audit skipped after an internal error ({type(e).__name__}: {e}); "
+                                      f"{name} is empty; rerun with --debug"))
 
 
 def _validate(frames: dict[str, pd.DataFrame], docs_dir: Path | None = None,
-              progress: ProgressFn | None = None) -> Validation:
+              progress: ProgressFn | None = None, family: ReportFamily | None = None) -> Validation:
     from .validate import validate_frames  # imports Great Expectations on first use only
 
-    return validate_frames(frames, docs_dir=docs_dir, progress=progress)
+    suites_dir = family.suites_dir() if family is not None else None
+    return validate_frames(frames, suites_dir=suites_dir, docs_dir=docs_dir, progress=progress)
 
 
 def outputs_to_files(outputs: Outputs) -> dict[str, bytes]:

@@ -665,6 +665,15 @@ class Validation:
     failed: int
     seconds: float
 
+    def __post_init__(self) -> None:
+        from .errors import SettingsError
+
+        for key in ("expectations", "failed"):
+            if getattr(self, key) < 0:
+                raise SettingsError(f"Validation.{key}: must be >= 0, got {getattr(self, key)!r}")
+        if self.failed > self.expectations:
+            raise SettingsError(f"Validation.failed: {self.failed} failed of only {self.expectations} run")
+
     def summary(self) -> dict[str, Any]:
         """For the manifest: what ran and what it found (no timing, so reruns stay identical)."""
         return {"ran": True, "expectations": self.expectations, "failed": self.failed}
