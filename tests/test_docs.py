@@ -1,6 +1,6 @@
 """docs/CONTRACT.md and docs/ARCHITECTURE.md stay true against the code, and the README links them.
 
-The column lists of CONTRACT.md are compared with what the code writes (emit.COLUMNS, the audit,
+The column lists of CONTRACT.md are compared with what the code writes (the DX family's COLUMNS, the audit,
 validation and compare columns) and with the headers of the committed outputs in normalized/
 (which test_pipeline ties to what the code makes of raw/ today); with ../shared present, the
 contract columns are also compared with the project's original contract.
@@ -15,7 +15,7 @@ import pytest
 from conftest import NORMALIZED, REPO, SAMPLES, SRC, needs_shared, shared_path
 from dxextract.audit import AUDIT_COLUMNS
 from dxextract.compare import YOY_KPIS, YOY_STATUS
-from dxextract.emit import COLUMNS
+from dxextract.families.dx_report import COLUMNS
 from dxextract.reconstruct import STRATEGIES
 from dxextract.validate import FAILURE_COLUMNS
 

@@ -28,17 +28,6 @@ import pandas as pd
 
 from .errors import OutputBusyError, OutputError, OutputExistsError, SettingsError
 
-
-def __getattr__(name: str) -> Any:
-    """``emit.COLUMNS`` and ``emit.report_to_frames``: the DX family's, kept for old imports
-    (they live in :mod:`dxextract.families.dx_report`; emit itself knows no family)."""
-    if name in ("COLUMNS", "report_to_frames"):
-        from .families import dx_report
-
-        return getattr(dx_report, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 #: columns where an empty string means "no value" (written as an empty cell, read as null)
 _OPTIONAL = ("unit", "qualifier", "value", "label", "departments")
 
