@@ -60,7 +60,7 @@ def _child(method: str, pdf: Path) -> dict[str, Any]:
         from dxextract.pipeline import IngestSettings, process_pdf
 
         frames = process_pdf(pdf, IngestSettings(validate=False)).frames
-        from dxextract.validate import validate_outputs
+        from dxextract.output.validate import validate_outputs
 
         t0 = time.perf_counter()
         first = validate_outputs(frames)

@@ -2,12 +2,12 @@
 """Write the Great Expectations suites under ``schemas/suites/`` (one per output CSV).
 
 Run once (and again after editing this file); the JSON it writes is the source of truth that
-``dxextract.validate`` loads at run time, so a reviewer can read and diff the checks without
+``dxextract.output.validate`` loads at run time, so a reviewer can read and diff the checks without
 reading Python. Each suite is loaded back through ``gx.ExpectationSuite(**json)`` before it is
 written, so a typo in an expectation type fails here instead of being dropped at run time.
 
 Expectations whose ``column`` starts with ``_chk_`` test a boolean helper column that
-``dxextract.validate`` computes from ``meta.helper`` (row-level rules GX cannot express on
+``dxextract.output.validate`` computes from ``meta.helper`` (row-level rules GX cannot express on
 pandas: numbering without gaps, cross-file keys, ...); they expect ``[True]``.
 
     .venv/bin/python scripts/build_suites.py

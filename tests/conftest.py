@@ -108,7 +108,7 @@ def score(truth: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[st
 
 def write_frames(out: Outputs, folder: Path) -> Path:
     """The frames of a ``process_pdf`` result as contract CSVs in ``folder`` (for the scorer)."""
-    from dxextract.emit import frame_to_csv
+    from dxextract.output.emit import frame_to_csv
 
     folder.mkdir(parents=True)
     for name, df in out.frames.items():

@@ -14,10 +14,10 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # noqa: E402
 from reportlab.pdfgen import canvas  # noqa: E402
 
 from conftest import RAW, shared_pdfs  # noqa: E402
-from dxextract.align import AlignSettings, hrule_tables  # noqa: E402
 from dxextract.errors import SettingsError  # noqa: E402
-from dxextract.extract import pdf_to_pages  # noqa: E402
 from dxextract.model import BBox, Page  # noqa: E402
+from dxextract.pdf.extract import pdf_to_pages  # noqa: E402
+from dxextract.tables.align import AlignSettings, hrule_tables  # noqa: E402
 
 FONT = "HeiseiKakuGo-W5"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -161,7 +161,7 @@ def _ruled_pdfs() -> list[Path]:
 @pytest.mark.parametrize("pdf", _ruled_pdfs(), ids=lambda p: p.name)
 def test_ruled_pdfs_give_no_extra_tables(pdf: Path) -> None:
     from dxextract.errors import InputError
-    from dxextract.reconstruct import page_to_tables
+    from dxextract.tables.reconstruct import page_to_tables
 
     try:
         pages = list(pdf_to_pages(pdf))
@@ -219,8 +219,8 @@ def _two_page_table(path: Path) -> list[Page]:
 
 
 def test_fragment_takes_columns_from_the_page_before(tmp_path: Path) -> None:
-    from dxextract.align import table_hint
-    from dxextract.reconstruct import pages_to_tables
+    from dxextract.tables.align import table_hint
+    from dxextract.tables.reconstruct import pages_to_tables
 
     p1, p2 = _two_page_table(tmp_path / "hrules_two_pages.pdf")
     alone = hrule_tables(p2, [])
@@ -247,8 +247,8 @@ def test_fragment_takes_columns_from_the_page_before(tmp_path: Path) -> None:
 
 
 def test_ruled_tables_give_no_hint(tmp_path: Path) -> None:
-    from dxextract.align import table_hint
     from dxextract.model import Cell
+    from dxextract.tables.align import table_hint
 
     def draw(c: canvas.Canvas) -> None:
         _table(c, 100, True, False)

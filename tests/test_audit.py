@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import YEARS, load_truth
-from dxextract.audit import (
+from dxextract.families.audit import (
     AUDIT_COLUMNS,
     audit_report,
     judge,

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import NORMALIZED, REPO, SAMPLES, cli_env, load_truth
-from dxextract.compare import change_of, compare_frames, read_output
+from dxextract.output.compare import change_of, compare_frames, read_output
 
 CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}
 
@@ -124,7 +124,7 @@ def test_compare_refuses_years_in_the_wrong_order(capsys: pytest.CaptureFixture[
 
 
 def test_the_year_in_the_title_does_not_make_another_family() -> None:
-    from dxextract.compare import read_edition, series_problems
+    from dxextract.output.compare import read_edition, series_problems
 
     assert series_problems([read_edition(OLD), read_edition(NEW)]) == []
 

@@ -13,11 +13,11 @@ import re
 import pytest
 
 from conftest import NORMALIZED, REPO, SAMPLES, SRC, needs_shared, shared_path
-from dxextract.audit import AUDIT_COLUMNS
-from dxextract.compare import YOY_KPIS, YOY_STATUS
+from dxextract.families.audit import AUDIT_COLUMNS
 from dxextract.families.dx_report import COLUMNS
-from dxextract.reconstruct import STRATEGIES
-from dxextract.validate import FAILURE_COLUMNS
+from dxextract.output.compare import YOY_KPIS, YOY_STATUS
+from dxextract.output.validate import FAILURE_COLUMNS
+from dxextract.tables.reconstruct import STRATEGIES
 
 DOCS = REPO / "docs"
 CONTRACT = DOCS / "CONTRACT.md"

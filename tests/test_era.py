@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dxextract.era import era_year_to_western, fiscal_year_of, parse_era_date, parse_fiscal_year
+from dxextract.text.era import era_year_to_western, fiscal_year_of, parse_era_date, parse_fiscal_year
 
 
 @pytest.mark.parametrize(

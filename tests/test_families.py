@@ -15,7 +15,6 @@ import pytest
 
 from conftest import cli_env, needs_shared, shared_path
 from dxextract.cli import main
-from dxextract.emit import records_to_frame
 from dxextract.errors import ProfileError, SettingsError, UnknownFamilyError
 from dxextract.families import (
     DEFAULT_FAMILY,
@@ -36,6 +35,7 @@ from dxextract.families.tables import (
     tables_to_cell_rows,
 )
 from dxextract.model import BBox, Cell, Table
+from dxextract.output.emit import records_to_frame
 from dxextract.pipeline import IngestSettings, process_pdf
 from dxextract.profile import load_profile, load_profile_file, profile_from_dict, schemas_dir
 
@@ -286,8 +286,8 @@ def test_the_dx_sample_is_read_by_the_dx_family(sample_outputs: dict) -> None:
 
 
 def test_stage_settings_check_themselves() -> None:
-    from dxextract.audit import AuditRules
-    from dxextract.validate import Validation
+    from dxextract.families.audit import AuditRules
+    from dxextract.output.validate import Validation
 
     with pytest.raises(SettingsError, match=r"mine.json: audit rules need the key 'rates'"):
         AuditRules({}, "mine.json")

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import YEARS, load_truth
-from dxextract.figures import load_vocabulary, parse_figures, text_view
+from dxextract.text.figures import load_vocabulary, parse_figures, text_view
 
 # --- properties ---------------------------------------------------------------------------
 

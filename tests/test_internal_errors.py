@@ -12,8 +12,8 @@ import sys
 import pytest
 
 from conftest import RAW, needs_shared, shared_pdfs
-from dxextract import reconstruct
 from dxextract.pipeline import IngestSettings, process_pdf
+from dxextract.tables import reconstruct
 
 SAMPLE = RAW / "kasama_dx_r5.pdf"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from conftest import RAW, cli_env
-from dxextract.emit import frame_to_csv, write_folder
 from dxextract.errors import OutputExistsError
-from dxextract.interpret import classify_table, departments_of, one_line, read_number
+from dxextract.families.interpret import classify_table, departments_of, one_line, read_number
 from dxextract.model import BBox, Cell, Table
+from dxextract.output.emit import frame_to_csv, write_folder
 from dxextract.profile import load_profile
 
 
@@ -162,7 +162,7 @@ def test_text_a_reader_cannot_see_is_not_extracted(tmp_path: Path) -> None:
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
 
-    from dxextract.extract import pdf_to_pages
+    from dxextract.pdf.extract import pdf_to_pages
 
     pdfmetrics.registerFont(UnicodeCIDFont("HeiseiKakuGo-W5"))
     pdf = tmp_path / "hidden.pdf"
@@ -185,7 +185,7 @@ def test_text_a_reader_cannot_see_is_not_extracted(tmp_path: Path) -> None:
 
 
 def test_matrix_numbers_misread_by_ocr_fall_back_to_row_order() -> None:
-    from dxextract.interpret import read_status_matrix
+    from dxextract.families.interpret import read_status_matrix
 
     p = load_profile()
     # an OCR'd matrix: the first year header lost its era, a measure lost its digit, an item

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dxextract.errors import GarbledTextError
-from dxextract.normalize import (
+from dxextract.text.normalize import (
     STATUS_CODES,
     check_cid,
     fold_lookalike_letters,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from conftest import RAW
 from dxextract.errors import InputError, OcrError
-from dxextract.ocr import despace_ocr_text, ocr_available, ocr_pdf
+from dxextract.pdf.ocr import despace_ocr_text, ocr_available, ocr_pdf
 
 R5 = RAW / "kasama_dx_r5.pdf"
 

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 from dxextract.cli import _run_panels, main
-from dxextract.compare import read_output
-from dxextract.panel import YearFrames, follow, years_to_panel
+from dxextract.output.compare import read_output
+from dxextract.output.panel import YearFrames, follow, years_to_panel
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "tests" / "data" / "corpus"

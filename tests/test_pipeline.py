@@ -19,7 +19,7 @@ from conftest import (
     shared_path,
     truth_path,
 )
-from dxextract.emit import frame_to_csv, sha256_file
+from dxextract.output.emit import frame_to_csv, sha256_file
 from dxextract.pipeline import Outputs, outputs_to_files, process_pdf
 
 CSVS = ("tables.csv", "status_items.csv", "kpis.csv", "initiatives.csv", "figures.csv", "audit.csv")

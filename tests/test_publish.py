@@ -15,11 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dxextract.emit import frame_to_csv, write_folder
-from dxextract.era import fiscal_year_label
 from dxextract.errors import PublishInputError, SettingsError, UnencodableError, UnknownLgCodeError
-from dxextract.lgcode import check_digit, government_in, lookup_code, national_table
-from dxextract.publish import PublishSettings, load_publish_spec, publish
+from dxextract.output.emit import frame_to_csv, write_folder
+from dxextract.output.lgcode import check_digit, government_in, lookup_code, national_table
+from dxextract.output.publish import PublishSettings, load_publish_spec, publish
+from dxextract.text.era import fiscal_year_label
 
 REPO = Path(__file__).resolve().parents[1]
 YEARS = [REPO / "normalized" / "082163_2023", REPO / "normalized" / "082163_2024"]
@@ -153,7 +153,7 @@ def test_frame_to_csv_writes_pandas_na_as_an_empty_cell() -> None:
 
 
 def test_suites_catch_missing_values_spelt_as_text() -> None:
-    from dxextract.validate import validate_frames
+    from dxextract.output.validate import validate_frames
 
     audit = pd.read_csv(YEARS[0] / "audit.csv")
     audit["kpi_no"] = audit["kpi_no"].astype(object)
@@ -347,7 +347,7 @@ def test_committed_package_is_not_stale(tmp_path: Path) -> None:
 
 def test_a_package_frictionless_rejects_is_never_written(packages: dict[str, Path]) -> None:
     from dxextract.errors import PackageInvalidError
-    from dxextract.publish import check_package
+    from dxextract.output.publish import check_package
 
     files = {p.name: p.read_bytes() for p in packages["utf-8"].iterdir() if p.name != "manifest.json"}
     files["dx_kpis.csv"] = files["dx_kpis.csv"].replace(b",8411,", b",8412,", 1)  # no longer its sha256

@@ -22,9 +22,9 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont  # noqa: E402
 from reportlab.pdfgen import canvas  # noqa: E402
 
 from dxextract.errors import SettingsError  # noqa: E402
-from dxextract.extract import pdf_to_pages  # noqa: E402
 from dxextract.model import Page, Segment  # noqa: E402
-from dxextract.raster import (  # noqa: E402
+from dxextract.pdf.extract import pdf_to_pages  # noqa: E402
+from dxextract.pdf.raster import (  # noqa: E402
     RasterSettings,
     image_segments,
     merge_collinear,
@@ -197,7 +197,7 @@ def test_rotated_page_in_pdfplumber_frame(tmp_path: Path, rotate: int) -> None:
     # own frame (OCR'd pages are not turned), so it is compared with pdfplumber's segments
     import pdfplumber
 
-    from dxextract.extract import ExtractSettings, _segments
+    from dxextract.pdf.extract import ExtractSettings, _segments
 
     pdf = vector_pdf(tmp_path / f"rot{rotate}.pdf", draw_table, rotate=rotate)
     with pdfplumber.open(pdf) as doc:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from dxextract.celltext import TextSettings, chars_to_cell_text, chars_to_lines
 from dxextract.errors import SettingsError
 from dxextract.model import BBox, Cell, Char, Segment, Table
-from dxextract.reconstruct import (
+from dxextract.tables.celltext import TextSettings, chars_to_cell_text, chars_to_lines
+from dxextract.tables.reconstruct import (
     Grid,
     ReconstructSettings,
     _join,
@@ -220,8 +220,8 @@ def _two_page_table(path, headings: tuple[str, str]) -> None:  # type: ignore[no
     ("基本戦略3 デジタルを活用した効率的な行政運営", 2),
 ])
 def test_a_heading_printed_again_over_a_continued_table(tmp_path, second: str, tables: int) -> None:  # type: ignore[no-untyped-def]
-    from dxextract.extract import pdf_to_pages
-    from dxextract.reconstruct import pages_to_tables
+    from dxextract.pdf.extract import pdf_to_pages
+    from dxextract.tables.reconstruct import pages_to_tables
 
     pdf = tmp_path / "two.pdf"
     _two_page_table(pdf, ("基本戦略2 手の中にある市役所の実現", second))

@@ -65,7 +65,7 @@ def test_ingest_dot_stem_force_keeps_base(tmp_path: Path, table_pdf: Path,
 
 @pytest.mark.parametrize("stem", [".", "..", "...", ".hidden", "a/b", "", " ", "x" * 300, "本\x00;`$(rm)"])
 def test_safe_folder_name(stem: str) -> None:
-    from dxextract.emit import safe_folder_name
+    from dxextract.output.emit import safe_folder_name
 
     name = safe_folder_name(stem)
     assert name and not name.startswith(".") and "/" not in name and "\x00" not in name
@@ -174,13 +174,13 @@ def test_killed_swap_in_a_subprocess_loses_nothing(tmp_path: Path) -> None:
     import sys
 
     out = tmp_path / "target"
-    from dxextract.emit import write_folder
+    from dxextract.output.emit import write_folder
 
     write_folder(out, {"a.csv": b"old\n"}, {"sha256": "1"}, force=False)
     code = (
         "import os, signal, sys\n"
         "from pathlib import Path\n"
-        "import dxextract.emit as emit\n"
+        "import dxextract.output.emit as emit\n"
         "real = os.rename\n"
         "def rename(a, b):\n"
         "    real(a, b)\n"
@@ -192,7 +192,7 @@ def test_killed_swap_in_a_subprocess_loses_nothing(tmp_path: Path) -> None:
     assert proc.returncode == -9, proc.stderr
     assert not out.exists() and len(hidden(tmp_path)) >= 2  # the moment the issue describes
 
-    from dxextract.emit import recover_folder
+    from dxextract.output.emit import recover_folder
 
     notes = recover_folder(tmp_path)
     assert any("restored" in n for n in notes), notes
@@ -203,7 +203,7 @@ def test_killed_swap_in_a_subprocess_loses_nothing(tmp_path: Path) -> None:
 def test_folders_follow_the_umask(tmp_path: Path) -> None:
     import os
 
-    from dxextract.emit import write_folder
+    from dxextract.output.emit import write_folder
 
     old = os.umask(0o022)
     try:
@@ -215,8 +215,8 @@ def test_folders_follow_the_umask(tmp_path: Path) -> None:
 
 
 def test_a_second_writer_of_the_same_folder_refuses(tmp_path: Path) -> None:
-    from dxextract.emit import WriteSettings, target_lock, write_folder
     from dxextract.errors import OutputBusyError
+    from dxextract.output.emit import WriteSettings, target_lock, write_folder
 
     out = tmp_path / "t"
     with target_lock(out), pytest.raises(OutputBusyError, match=r"t: another dxextract process is writing"):
@@ -227,8 +227,8 @@ def test_a_second_writer_of_the_same_folder_refuses(tmp_path: Path) -> None:
 
 
 def test_write_settings_are_validated() -> None:
-    from dxextract.emit import WriteSettings
     from dxextract.errors import SettingsError
+    from dxextract.output.emit import WriteSettings
 
     with pytest.raises(SettingsError, match="lock_wait"):
         WriteSettings(lock_wait=-1)
@@ -280,7 +280,7 @@ def test_corrupted_page_is_a_warning_and_exit_1(tmp_path: Path, capsys: pytest.C
 
 def test_a_page_that_fails_to_parse_does_not_stop_the_others(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    import dxextract.extract as extract
+    import dxextract.pdf.extract as extract
 
     real = extract._segments
 
@@ -425,7 +425,7 @@ def test_a_file_named_like_an_option(tmp_path: Path, table_pdf: Path, monkeypatc
 def test_ocr_never_passes_a_dash_name_as_an_option(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import subprocess
 
-    import dxextract.ocr as ocr
+    import dxextract.pdf.ocr as ocr
 
     seen: list[list[str]] = []
 
@@ -469,7 +469,7 @@ def test_a_read_only_disk_blames_the_output_folder(tmp_path: Path, table_pdf: Pa
     import errno
     import os
 
-    import dxextract.emit as emit
+    import dxextract.output.emit as emit
 
     def read_only(path: Path, data: bytes) -> None:
         raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(path))
@@ -488,7 +488,7 @@ def test_a_read_only_disk_blames_the_output_folder(tmp_path: Path, table_pdf: Pa
     ("\t=x", "'\t=x"), ("\r=x", "'\r=x"), ("利用率 25.4%", "利用率 25.4%"), ("", ""), ("a=b", "a=b"),
 ])
 def test_escape_formula(text: str, escaped: str) -> None:
-    from dxextract.emit import escape_formula
+    from dxextract.output.emit import escape_formula
 
     assert escape_formula(text) == escaped
 
@@ -497,6 +497,6 @@ def test_contract_csvs_keep_formula_like_cells_verbatim() -> None:
     """normalized/ is data: a report's "-12" or "=" is kept as printed (README, Outputs)."""
     import pandas as pd
 
-    from dxextract.emit import frame_to_csv
+    from dxextract.output.emit import frame_to_csv
 
     assert frame_to_csv(pd.DataFrame({"text": ["=1+2", "-12"]})) == b"text\n=1+2\n-12\n"

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 
 from dxextract.cli import main
-from dxextract.report_html import JAPANESE_FONTS, build_report, load_year
+from dxextract.output.report_html import JAPANESE_FONTS, build_report, load_year
 
 REPO = Path(__file__).resolve().parents[1]
 NORMALIZED = REPO / "normalized"
@@ -145,7 +145,7 @@ def test_every_figure_links_to_its_cell_on_its_page(year_html: str) -> None:
 
 
 def test_the_yoy_section_lists_every_change(yoy_html: str) -> None:
-    from dxextract.compare import compare_frames, read_output
+    from dxextract.output.compare import compare_frames, read_output
 
     status = compare_frames(read_output(OLD), read_output(NEW))["yoy_status.csv"]
     moved = status[status.change != "unchanged"]

@@ -9,11 +9,17 @@ from pathlib import Path
 import pytest
 
 from conftest import RAW
-from dxextract.celltext import chars_to_cell_text, chars_to_lines, wrap_edge
 from dxextract.errors import SettingsError
 from dxextract.model import BBox, Char, Page, Segment
-from dxextract.reconstruct import Grid, ReconstructSettings, grid_to_spans, page_to_tables, split_unruled_rows
-from dxextract.textalign import TextTableSettings, columnar_lines, grid_to_text_cells
+from dxextract.tables.celltext import chars_to_cell_text, chars_to_lines, wrap_edge
+from dxextract.tables.reconstruct import (
+    Grid,
+    ReconstructSettings,
+    grid_to_spans,
+    page_to_tables,
+    split_unruled_rows,
+)
+from dxextract.tables.textalign import TextTableSettings, columnar_lines, grid_to_text_cells
 
 SIZE = 10.0
 
@@ -183,7 +189,7 @@ def test_a_pdf_table_without_rules_is_found(tmp_path: Path) -> None:
 
 
 def test_white_strokes_are_not_rules_and_thin_filled_shapes_are() -> None:
-    from dxextract.extract import ExtractSettings, _invisible, _segments
+    from dxextract.pdf.extract import ExtractSettings, _invisible, _segments
 
     class FakePage:
         lines = [{"x0": 10, "top": 50, "x1": 200, "bottom": 50, "stroking_color": (1.0,)},
@@ -202,8 +208,8 @@ def test_white_strokes_are_not_rules_and_thin_filled_shapes_are() -> None:
 def test_pdfium_reads_the_same_text_where_pdfminer_lies() -> None:
     import pdfplumber
 
-    from dxextract.extract import ExtractSettings, _chars, _plausible_text
-    from dxextract.raster import pdfium_chars
+    from dxextract.pdf.extract import ExtractSettings, _chars, _plausible_text
+    from dxextract.pdf.raster import pdfium_chars
 
     pdf = RAW / "kasama_dx_r5.pdf"
     with pdfplumber.open(pdf) as doc:
@@ -221,20 +227,20 @@ def test_pdfium_reads_the_same_text_where_pdfminer_lies() -> None:
 
 @pytest.mark.parametrize("text", ["12", "- 3 -", "（3）", "(4)", "p. 5", "5 / 12", "［6］"])
 def test_running_page_numbers(text: str) -> None:
-    from dxextract.celltext import PAGE_NUMBER
+    from dxextract.tables.celltext import PAGE_NUMBER
 
     assert PAGE_NUMBER.match(text)
 
 
 @pytest.mark.parametrize("text", ["（3）取り組みの状況", "2023年度", "Table 4"])
 def test_not_page_numbers(text: str) -> None:
-    from dxextract.celltext import PAGE_NUMBER
+    from dxextract.tables.celltext import PAGE_NUMBER
 
     assert not PAGE_NUMBER.match(text)
 
 
 def test_header_standing_on_the_first_rule_makes_a_region() -> None:
-    from dxextract.align import AlignSettings, rules_to_regions
+    from dxextract.tables.align import AlignSettings, rules_to_regions
 
     # rules under the header (y=40) and at the bottom (y=120); none above the header
     rules = [Segment("h", 0, 40, 300, 40), Segment("h", 0, 120, 300, 120)]
@@ -251,7 +257,7 @@ def test_header_standing_on_the_first_rule_makes_a_region() -> None:
 
 
 def test_a_cells_own_lines_join_where_rows_are_further_apart() -> None:
-    from dxextract.textalign import merge_wrapped_rows
+    from dxextract.tables.textalign import merge_wrapped_rows
 
     # two rows, 30 pt apart; the first row's left cell has three lines at a 2 pt gap
     chars = _jp("あいうえお", 0, 0) + _jp("かきくけこ", 0, 12) + _jp("さしす", 0, 24) + _jp("〇", 100, 12)
@@ -261,7 +267,7 @@ def test_a_cells_own_lines_join_where_rows_are_further_apart() -> None:
 
 
 def test_stacked_figures_keep_every_line_a_row() -> None:
-    from dxextract.textalign import merge_wrapped_rows
+    from dxextract.tables.textalign import merge_wrapped_rows
 
     chars = []
     for i, (a, b) in enumerate([("A", "1,530"), ("B", "1,253"), ("C", "2,783")]):
@@ -272,7 +278,7 @@ def test_stacked_figures_keep_every_line_a_row() -> None:
 
 def test_a_continuation_without_the_merged_column_goes_on_its_columns() -> None:
     from dxextract.model import Cell, Table
-    from dxextract.reconstruct import PageTables, stitch_tables
+    from dxextract.tables.reconstruct import PageTables, stitch_tables
 
     def cell(page: int, r: int, c: int, x0: float, x1: float, text: str, rs: int = 1) -> Cell:
         top = 100.0 + 20 * r
@@ -301,7 +307,7 @@ def test_wide_left_padding_is_the_producers_not_a_fitted_cap() -> None:
 
 
 def test_rows_rules_running_past_the_box_add_the_outer_columns() -> None:
-    from dxextract.reconstruct import cluster_to_grid
+    from dxextract.tables.reconstruct import cluster_to_grid
 
     # rows ruled from x=0 to 400; only the middle columns (100..300) boxed
     h = [Segment("h", 0, y, 400, y) for y in (0, 20, 40, 60)]
@@ -315,7 +321,7 @@ def test_rows_rules_running_past_the_box_add_the_outer_columns() -> None:
 
 
 def test_strategies_are_named_settings_and_pluggable(monkeypatch) -> None:
-    from dxextract import reconstruct
+    from dxextract.tables import reconstruct
 
     with pytest.raises(SettingsError, match="unknown"):
         ReconstructSettings(strategies=("hrules", "magic"))
@@ -342,7 +348,7 @@ def test_columnar_evidence_needs_lines_standing_together() -> None:
 
 
 def test_a_cell_centred_beside_two_lines_is_one_row() -> None:
-    from dxextract.textalign import merge_wrapped_rows
+    from dxextract.tables.textalign import merge_wrapped_rows
 
     # 'Investigative Matters / Received by AUSAs' with its figures printed between the two
     # lines (overlapping both), then a one-line row: three text rows from the parser, two rows
@@ -354,7 +360,7 @@ def test_a_cell_centred_beside_two_lines_is_one_row() -> None:
 
 
 def test_rows_set_apart_are_not_joined_as_side_by_side() -> None:
-    from dxextract.textalign import merge_wrapped_rows
+    from dxextract.tables.textalign import merge_wrapped_rows
 
     chars = []
     for i, (a, b) in enumerate([("A", "1,530"), ("B", "1,253"), ("C", "2,783")]):
@@ -364,7 +370,7 @@ def test_rows_set_apart_are_not_joined_as_side_by_side() -> None:
 
 
 def test_the_last_line_of_the_paragraph_above_is_not_the_first_row() -> None:
-    from dxextract.textalign import _without_prose_row
+    from dxextract.tables.textalign import _without_prose_row
 
     prose = words("received no prison term and six received", 20, 0) + words("sentences of more", 20, 15)
     table = words("District", 20, 50) + words("FY 2007", 150, 50) + words("FY 2008", 220, 50)
@@ -402,7 +408,7 @@ def test_a_framed_paragraph_is_still_not_a_table() -> None:
 
 
 def test_a_rule_among_glyph_strokes_is_not_lost_when_merging() -> None:
-    from dxextract.reconstruct import merge_segments
+    from dxextract.tables.reconstruct import merge_segments
 
     # strokes of outlined letters every 0.8 pt from x=141 to x=149 chain into one group
     # wider than the snap; the long column rule at 148.5 must come out, near its own place
@@ -414,7 +420,7 @@ def test_a_rule_among_glyph_strokes_is_not_lost_when_merging() -> None:
 
 
 def test_strokes_inside_a_glyph_box_are_not_rules() -> None:
-    from dxextract.extract import ExtractSettings, _without_glyph_strokes
+    from dxextract.pdf.extract import ExtractSettings, _without_glyph_strokes
 
     glyph = Char("認", 100.0, 60.0, 116.0, 76.0, 16.0)
     stroke = Segment("h", 102.0, 66.0, 112.0, 66.0)  # 10 pt inside a 16 pt glyph
@@ -437,7 +443,7 @@ def test_a_grid_finer_than_its_text_is_a_drawing_not_a_table() -> None:
 
 
 def test_a_table_with_its_own_header_takes_no_columns_from_the_table_ending_the_page_before() -> None:
-    from dxextract.align import AlignSettings, ColumnHint, Region, _header_key, _hints_for
+    from dxextract.tables.align import AlignSettings, ColumnHint, Region, _header_key, _hints_for
 
     chars = words("Item", 5, 5) + words("Status", 200, 5)
     header = _header_key(chars, 0.0, 300.0, 0.0, 20.0)
@@ -454,7 +460,7 @@ def test_a_table_with_its_own_header_takes_no_columns_from_the_table_ending_the_
 
 
 def test_a_line_crossing_a_column_gap_does_not_merge_a_row_whose_lines_break_there() -> None:
-    from dxextract.align import AlignSettings, Region, region_to_cells
+    from dxextract.tables.align import AlignSettings, Region, region_to_cells
 
     chars = words("Activity", 5, 5) + words("Status", 160, 5)
     # row 1: two lines break at the gap; the third runs on into the status column (overflow)
@@ -475,7 +481,7 @@ def test_a_line_crossing_a_column_gap_does_not_merge_a_row_whose_lines_break_the
 
 
 def test_cells_of_several_lines_without_rules_become_rows_with_a_merged_cell() -> None:
-    from dxextract.textalign import TextTableSettings, block_cells
+    from dxextract.tables.textalign import TextTableSettings, block_cells
 
     # three columns set 6 pt apart (under an em): a measure merged over two items, each item
     # two lines at a 3 pt leading, rows 16 pt apart (the cells' padding), a status per item
@@ -498,7 +504,7 @@ def test_cells_of_several_lines_without_rules_become_rows_with_a_merged_cell() -
 
 
 def test_one_line_a_row_keeps_the_parsers_rows() -> None:
-    from dxextract.textalign import TextTableSettings, block_cells
+    from dxextract.tables.textalign import TextTableSettings, block_cells
 
     chars = []
     for i, (a, b) in enumerate([("Austria", "X"), ("Belgium", "Y"), ("Cyprus", "Z")]):

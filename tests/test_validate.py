@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import dxextract.validate as validate_mod
+import dxextract.output.validate as validate_mod
 from conftest import YEARS, cli_env, load_truth
-from dxextract.audit import audit_report
 from dxextract.errors import SuiteLoadError
-from dxextract.validate import (
+from dxextract.families.audit import audit_report
+from dxextract.output.validate import (
     FAILURE_COLUMNS,
     default_suites_dir,
     load_suite,
@@ -207,7 +207,7 @@ def _kpis() -> pd.DataFrame:
 
 
 def test_importing_the_pipeline_does_not_import_great_expectations() -> None:
-    code = ("import sys, dxextract.cli, dxextract.pipeline, dxextract.validate; "
+    code = ("import sys, dxextract.cli, dxextract.pipeline, dxextract.output.validate; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'great_expectations'))")
     env = cli_env()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
@@ -243,7 +243,7 @@ def test_a_passing_frame_then_a_failing_one_report_as_if_each_ran_alone(tmp_path
     bad = _kpis()
     validate_outputs({"kpis.csv": ok})
     after_ok = validate_outputs({"kpis.csv": bad})
-    code = ("import pickle, sys, pandas as pd; from dxextract.validate import validate_outputs; "
+    code = ("import pickle, sys, pandas as pd; from dxextract.output.validate import validate_outputs; "
             "sys.stdout.buffer.write(pickle.dumps(validate_outputs({'kpis.csv': pickle.loads(sys.stdin.buffer.read())})))")
     env = cli_env()
     alone = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(bad), capture_output=True,

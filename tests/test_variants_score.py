@@ -78,7 +78,7 @@ def test_a_text_layer_of_radicals_reads_the_same_as_a_clean_one(tmp_path: Path) 
 @pytest.mark.slow
 @pytest.mark.parametrize("year", ["r5", "r6"])
 def test_a_scan_with_ocr_meets_the_scan_bars(tmp_path: Path, year: str) -> None:
-    from dxextract.ocr import ocr_available
+    from dxextract.pdf.ocr import ocr_available
 
     reason = ocr_available()
     if reason is not None:

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .errors import DxextractError
+from dxextract import __version__
+from dxextract.errors import DxextractError
 
 log = logging.getLogger("dxextract")
 
@@ -61,8 +61,8 @@ def _error(e: DxextractError, args: argparse.Namespace) -> None:
 
 
 def _summary(target: Path, outputs) -> None:
-    from .families import FAMILIES
-    from .families.base import counts_summary
+    from dxextract.families import FAMILIES
+    from dxextract.families.base import counts_summary
 
     counts = outputs.manifest["row_counts"]
     n_tables = len(outputs.manifest["tables"])
@@ -100,7 +100,7 @@ def _exit_code(outputs: Any) -> int:
 
 def _reader(args: argparse.Namespace):
     """process_pdf in a worker process, stopped after ``--timeout`` seconds."""
-    from .worker import WorkerSettings, process_pdf_limited
+    from dxextract.worker import WorkerSettings, process_pdf_limited
 
     worker = WorkerSettings(timeout=args.timeout)
     # the expectation suites take most of a short report's time: they get their own bar
@@ -109,7 +109,7 @@ def _reader(args: argparse.Namespace):
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .pipeline import IngestSettings, ingest
+    from dxextract.pipeline import IngestSettings, ingest
 
     pdf = Path(args.pdf)
     settings = IngestSettings(validate=not args.no_validate, ocr=args.ocr, family=args.family,
@@ -148,7 +148,7 @@ def _known_sources(base: Path) -> dict[str, Path]:
 def _source_guard(pdf: Path, digest: str, force: bool):
     """A check made under the target's lock just before it is replaced: without ``--force``, an
     existing folder made from another file (another sha256) is that file's output, not ours."""
-    from .errors import CollisionError
+    from dxextract.errors import CollisionError
 
     def guard(out: Path) -> None:
         if force or not out.exists():
@@ -229,7 +229,7 @@ class _Folders:
     """
 
     def __init__(self, base: Path, pending: Sequence[Path], args: argparse.Namespace) -> None:
-        from .emit import safe_folder_name
+        from dxextract.output.emit import safe_folder_name
 
         self.base, self.args, self.worst = base, args, 0
         self.claims: dict[str, _Claim] = {}
@@ -280,7 +280,7 @@ class _Folders:
         return self.worst
 
     def _not_pending(self, pdf: Path) -> None:
-        from .emit import safe_folder_name
+        from dxextract.output.emit import safe_folder_name
 
         self.pending_names[safe_folder_name(pdf.stem)] -= 1
         self._write_ready()
@@ -301,8 +301,8 @@ class _Folders:
                 claim.docs = [(p, d, None) for p, d, _ in claim.docs[:1]]  # a national run: memory stays flat
 
     def _write(self, name: str, pdf: Path, digest: str, outputs: Any) -> None:
-        from .emit import write_folder
-        from .pipeline import outputs_to_files
+        from dxextract.output.emit import write_folder
+        from dxextract.pipeline import outputs_to_files
 
         target = self.base / name
         try:
@@ -319,7 +319,7 @@ class _Folders:
 
 
 def _executor_settings(args: argparse.Namespace):
-    from .executors import ExecutorSettings
+    from dxextract.executors import ExecutorSettings
 
     workers = args.workers if args.workers is not None else (os.cpu_count() or 1)
     return ExecutorSettings(executor=args.executor, workers=workers, timeout=args.timeout,
@@ -334,10 +334,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     Two inputs for one folder, or a folder holding another file's output (without
     ``--force``), are refused (exit 2) and the rest still proceed.
     """
-    from .emit import check_base, recover_folder, sha256_file
-    from .executors import make_executor
-    from .pipeline import IngestSettings
-    from .worker import internal_error
+    from dxextract.executors import make_executor
+    from dxextract.output.emit import check_base, recover_folder, sha256_file
+    from dxextract.pipeline import IngestSettings
+    from dxextract.worker import internal_error
 
     raw, base = Path(args.raw), Path(args.out)
     settings = IngestSettings(validate=not args.no_validate, family=args.family)  # a bad --family first
@@ -386,8 +386,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     Refused (exit 2) unless they are two years of one report series, older first: same
     municipality and family, two different years (``--force`` goes on, with a warning).
     """
-    from .compare import check_series, family_of, read_edition, read_output
-    from .emit import frame_to_csv, write_folder
+    from dxextract.output.compare import check_series, family_of, read_edition, read_output
+    from dxextract.output.emit import frame_to_csv, write_folder
 
     old, new = Path(args.old), Path(args.new)
     editions = [read_edition(old), read_edition(new)]
@@ -409,7 +409,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     """Ingest folders of one municipality -> published/<lg_code>/ (CSVs and datapackage.json)."""
-    from .publish import PublishSettings, publish
+    from dxextract.output.publish import PublishSettings, publish
 
     settings = PublishSettings(encoding=args.encoding, lg_code=args.lg_code,
                                source_urls=tuple(args.source_url or ()))
@@ -431,7 +431,7 @@ _PANEL_INPUTS = ("status_items.csv", "kpis.csv", "initiatives.csv", "figures.csv
 
 def _panel_guard(out: Path) -> None:
     """A folder replaced by a panel must be a panel: never a user's folder of the same name."""
-    from .errors import OutputExistsError
+    from dxextract.errors import OutputExistsError
 
     if not out.exists():
         return
@@ -447,9 +447,9 @@ def _panel_guard(out: Path) -> None:
 def write_panel(folders: Sequence[Path], out: Path | None, force: bool, replace_panel: bool = False) -> Path:
     """The panel files of ``folders`` (years of one series, any order) written into ``out``
     (default: ``panel_<lg_code>`` beside the newest year); returns the folder written."""
-    from .compare import check_series, read_edition, read_output
-    from .emit import frame_to_csv, safe_folder_name, write_folder
-    from .panel import YearFrames, years_to_panel
+    from dxextract.output.compare import check_series, read_edition, read_output
+    from dxextract.output.emit import frame_to_csv, safe_folder_name, write_folder
+    from dxextract.output.panel import YearFrames, years_to_panel
 
     editions = sorted((read_edition(f) for f in folders), key=lambda e: e.report_fy or 0)
     for problem in check_series(editions, force, "panel", ordered=False):
@@ -488,8 +488,8 @@ def _run_panels(base: Path) -> int:
     folders gets no panel and a warning; 2 if a panel folder could not be written."""
     import hashlib
 
-    from .compare import read_edition
-    from .errors import SeriesError
+    from dxextract.errors import SeriesError
+    from dxextract.output.compare import read_edition
 
     groups: dict[tuple[str, str, str], list[Path]] = {}
     for folder in sorted(set(_known_sources(base).values())):
@@ -515,9 +515,9 @@ def _run_panels(base: Path) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """One ingest folder (a year) or two (older and newer) -> one self-contained HTML report."""
-    from .compare import check_series, read_edition
-    from .emit import write_file
-    from .report_html import build_report, load_year, report_guard
+    from dxextract.output.compare import check_series, read_edition
+    from dxextract.output.emit import write_file
+    from dxextract.output.report_html import build_report, load_year, report_guard
 
     folders = [Path(f) for f in args.folders]
     if len(folders) > 2:
@@ -541,7 +541,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
-    from .inspect import inspect_pdf
+    from dxextract.inspect import inspect_pdf
 
     written = inspect_pdf(Path(args.pdf), Path(args.out), page=args.page, resolution=args.resolution)
     for p in written:

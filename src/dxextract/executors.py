@@ -24,9 +24,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .errors import DxextractError, InputError, SettingsError
-from .pipeline import IngestSettings, Outputs, process_pdf
-from .worker import WorkerSettings, internal_error, process_pdf_limited, timeout_error
+from dxextract.errors import DxextractError, InputError, SettingsError
+from dxextract.pipeline import IngestSettings, Outputs, process_pdf
+from dxextract.worker import WorkerSettings, internal_error, process_pdf_limited, timeout_error
 
 #: a document's result: its outputs, or the error that names it (exit code and message)
 Result = tuple[Path, Outputs | DxextractError]

@@ -3,7 +3,7 @@
 Modelled on pdfplumber's ``debug_tablefinder``: what the reconstruct stage saw is drawn over
 what the PDF shows, so a wrong split or a missed merge is visible at a glance.
 
-* thin red: every ruling line after :func:`~dxextract.reconstruct.merge_segments`;
+* thin red: every ruling line after :func:`~dxextract.tables.reconstruct.merge_segments`;
 * blue: every reconstructed cell, inset by a few pixels so that two neighbouring cells show as
   two boxes with the (red) rule between them;
 * translucent orange with a label ``r{r}c{c} {rs}x{cs}``: merged cells (rowspan/colspan > 1);
@@ -24,12 +24,12 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from .errors import InputError, NoTextLayerError
-from .extract import page_count, pdf_to_pages
-from .families import choose_family
-from .model import BBox, Page, Segment, Table
-from .raster import image_segments, page_is_image_only
-from .reconstruct import PageTables, ReconstructSettings, merge_segments, pages_to_tables
+from dxextract.errors import InputError, NoTextLayerError
+from dxextract.families import choose_family
+from dxextract.model import BBox, Page, Segment, Table
+from dxextract.pdf.extract import page_count, pdf_to_pages
+from dxextract.pdf.raster import image_segments, page_is_image_only
+from dxextract.tables.reconstruct import PageTables, ReconstructSettings, merge_segments, pages_to_tables
 
 RULE = (255, 0, 0, 255)
 CELL = (0, 0, 255, 255)

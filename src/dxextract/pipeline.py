@@ -15,8 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from . import __version__
-from .emit import (
+from dxextract import __version__
+from dxextract.errors import DxextractError, NoTablesError, OutputError, SettingsError
+from dxextract.families import FAMILIES, FamilyOutput, ReportFamily, choose_family
+from dxextract.model import Page, Table, Warning_
+from dxextract.output.emit import (
     check_writable,
     frame_to_csv,
     recover_target,
@@ -25,17 +28,14 @@ from .emit import (
     target_lock,
     write_folder,
 )
-from .errors import DxextractError, NoTablesError, OutputError, SettingsError
-from .extract import ExtractSettings, page_count, pdf_to_pages
-from .families import FAMILIES, FamilyOutput, ReportFamily, choose_family
-from .lgcode import government_in
-from .model import Page, Table, Warning_
-from .normalize import check_cid, mixed_script_words, title_lines
-from .raster import RasterSettings, image_segments, page_is_image_only
-from .reconstruct import PageTables, ReconstructSettings, pages_to_tables
+from dxextract.output.lgcode import government_in
+from dxextract.pdf.extract import ExtractSettings, page_count, pdf_to_pages
+from dxextract.pdf.raster import RasterSettings, image_segments, page_is_image_only
+from dxextract.tables.reconstruct import PageTables, ReconstructSettings, pages_to_tables
+from dxextract.text.normalize import check_cid, mixed_script_words, title_lines
 
 if TYPE_CHECKING:
-    from .validate import Validation
+    from dxextract.output.validate import Validation
 
 ProgressFn = Callable[[int, int], None]
 
@@ -98,7 +98,7 @@ class Outputs:
 
 def lg_code_of(texts: list[str]) -> tuple[str, str]:
     """(municipality name, 6-digit 全国地方公共団体コード) named in the report's first lines,
-    looked up in 総務省's national table (:mod:`dxextract.lgcode`); ``("", "")`` when none is."""
+    looked up in 総務省's national table (:mod:`dxextract.output.lgcode`); ``("", "")`` when none is."""
     found = government_in("".join(texts[:20]))
     return (found.label, found.code) if found is not None else ("", "")
 
@@ -139,7 +139,7 @@ def process_pdf(pdf: Path, settings: IngestSettings | None = None,
     settings = settings or IngestSettings()
     if not settings.ocr:
         return _process(pdf, pdf, settings, progress, set(), validation_progress)
-    from .ocr import ocr_pdf
+    from dxextract.pdf.ocr import ocr_pdf
 
     page_count(pdf)  # the usual checks and messages, on the user's file
     ocr_pages = _pages_without_text(pdf)
@@ -259,7 +259,7 @@ def ocr_blank_cells(text_pdf: Path, tables: list[Table], ocr_pages: set[int]) ->
     Page-level OCR drops isolated marks or reads them as noise (▲ as 人人, — as =); a cell of
     at most three characters is read again on its own, where a lone mark is told by its shape.
     """
-    from .ocr import ocr_cells
+    from dxextract.pdf.ocr import ocr_cells
 
     found: dict[tuple[str, int, int], str] = {}
     for page_no in sorted(ocr_pages):
@@ -276,7 +276,7 @@ def ocr_blank_cells(text_pdf: Path, tables: list[Table], ocr_pages: set[int]) ->
 def despace_ocr(tables: list[Table], per_page: list[PageTables], ocr_pages: set[int]
                 ) -> tuple[list[Table], list[PageTables]]:
     """Take out the spaces tesseract puts between Japanese characters, on OCR'd pages only."""
-    from .ocr import despace_ocr_text
+    from dxextract.pdf.ocr import despace_ocr_text
 
     tables = [replace(t, cells=tuple(replace(c, text=despace_ocr_text(c.text)) if c.page in ocr_pages else c
                                      for c in t.cells),
@@ -303,7 +303,7 @@ def _audit(family: ReportFamily, read: FamilyOutput, ocr_pages: frozenset[int]) 
 
 def _validate(frames: dict[str, pd.DataFrame], docs_dir: Path | None = None,
               progress: ProgressFn | None = None, family: ReportFamily | None = None) -> Validation:
-    from .validate import validate_frames  # imports Great Expectations on first use only
+    from dxextract.output.validate import validate_frames  # imports Great Expectations on first use only
 
     suites_dir = family.suites_dir() if family is not None else None
     return validate_frames(frames, suites_dir=suites_dir, docs_dir=docs_dir, progress=progress)

@@ -17,8 +17,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import ProfileError, SettingsError
-from .normalize import STATUS_CODES
+from dxextract.errors import ProfileError, SettingsError
+from dxextract.text.normalize import STATUS_CODES
 
 T = TypeVar("T")
 

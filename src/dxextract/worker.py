@@ -25,8 +25,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from .errors import DocumentTimeoutError, DxextractError, InternalError, SettingsError
-from .pipeline import IngestSettings, Outputs, ProgressFn, process_pdf
+from dxextract.errors import DocumentTimeoutError, DxextractError, InternalError, SettingsError
+from dxextract.pipeline import IngestSettings, Outputs, ProgressFn, process_pdf
 
 
 @dataclass(frozen=True)

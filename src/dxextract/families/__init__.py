@@ -7,8 +7,8 @@ document no family claims. Importing this package registers both.
 
 from __future__ import annotations
 
-from . import dx_report, tables  # noqa: F401 - registers the built-in families
-from .base import (
+from dxextract.families import dx_report, tables  # noqa: F401 - registers the built-in families
+from dxextract.families.base import (
     DEFAULT_FAMILY,
     FAMILIES,
     FamilyOutput,

@@ -21,8 +21,8 @@ from typing import Any, ClassVar
 
 import pandas as pd
 
-from ..errors import UnknownFamilyError
-from ..model import Table, Warning_
+from dxextract.errors import UnknownFamilyError
+from dxextract.model import Table, Warning_
 
 #: the family for documents that no family claims
 DEFAULT_FAMILY = "tables"
@@ -39,7 +39,7 @@ class FamilyOutput:
     title: str = ""
     report_fy: int | None = None
     warnings: list[Warning_] = field(default_factory=list)
-    #: the family's own records (the DX family: an :class:`~dxextract.interpret.Report`)
+    #: the family's own records (the DX family: an :class:`~dxextract.families.interpret.Report`)
     records: Any = None
 
 

@@ -1,9 +1,9 @@
 """The DX family: 笠間市「DX推進計画 実績報告」 and reports laid out like it.
 
-Wraps today's stages: :mod:`dxextract.interpret` (KPI panel, status matrix, detail tables ->
+Wraps today's stages: :mod:`dxextract.families.interpret` (KPI panel, status matrix, detail tables ->
 records, with the profile ``schemas/profiles/dx_report.json``), the contract CSVs
-(:data:`COLUMNS`, suites in ``schemas/suites/``), :mod:`dxextract.audit`
-(``schemas/audit_rules.json``) and :mod:`dxextract.compare` (two years).
+(:data:`COLUMNS`, suites in ``schemas/suites/``), :mod:`dxextract.families.audit`
+(``schemas/audit_rules.json``) and :mod:`dxextract.output.compare` (two years).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from ..emit import records_to_frame
-from ..interpret import Report, classify_table, tables_to_report
-from ..model import Table
-from ..profile import Profile, load_profile
-from .base import FamilyOutput, ReportFamily, register_family
-from .tables import CELL_COLUMNS, tables_to_cell_rows
+from dxextract.families.base import FamilyOutput, ReportFamily, register_family
+from dxextract.families.interpret import Report, classify_table, tables_to_report
+from dxextract.families.tables import CELL_COLUMNS, tables_to_cell_rows
+from dxextract.model import Table
+from dxextract.output.emit import records_to_frame
+from dxextract.profile import Profile, load_profile
 
 COLUMNS: dict[str, list[str]] = {
     "tables.csv": CELL_COLUMNS,
@@ -106,7 +106,7 @@ class DxReportFamily(ReportFamily):
 
     def audit(self, frames: dict[str, pd.DataFrame], ocr_pages: frozenset[int]) -> pd.DataFrame:
         """The report's arithmetic (audit.py); on OCR'd pages an error is a warning to check."""
-        from ..audit import audit_report
+        from dxextract.families.audit import audit_report
 
         df = audit_report(frames["initiatives.csv"], frames["figures.csv"], frames["kpis.csv"])
         if ocr_pages and len(df):
@@ -125,6 +125,6 @@ class DxReportFamily(ReportFamily):
                 f"{counts['audit.csv']} audit findings")
 
     def compare(self, old: dict[str, pd.DataFrame], new: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-        from ..compare import compare_frames
+        from dxextract.output.compare import compare_frames
 
         return compare_frames(old, new, self.profile.status_rank)

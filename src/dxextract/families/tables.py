@@ -21,10 +21,10 @@ from typing import Any
 
 import pandas as pd
 
-from ..emit import records_to_frame
-from ..model import Table
-from ..normalize import normalize_text
-from .base import FamilyOutput, ReportFamily, register_family
+from dxextract.families.base import FamilyOutput, ReportFamily, register_family
+from dxextract.model import Table
+from dxextract.output.emit import records_to_frame
+from dxextract.text.normalize import normalize_text
 
 #: the columns of ``tables.csv`` (the same for every family)
 CELL_COLUMNS = ["table_id", "kind", "r", "c", "rowspan", "colspan", "text", "is_header", "page",

@@ -13,12 +13,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from .era import parse_fiscal_year
-from .figures import parse_figures
-from .model import BBox, Cell, Table, Warning_
-from .normalize import fold_status, normalize_text
-from .normalize import title_lines as title_lines  # moved to normalize; old imports keep working
-from .profile import Profile, load_profile
+from dxextract.model import BBox, Cell, Table, Warning_
+from dxextract.profile import Profile, load_profile
+from dxextract.text.era import parse_fiscal_year
+from dxextract.text.figures import parse_figures
+from dxextract.text.normalize import fold_status, normalize_text
+from dxextract.text.normalize import (
+    title_lines as title_lines,  # moved to normalize; old imports keep working
+)
 
 KINDS = ("kpi_panel", "status_legend", "status_matrix", "detail", "other")
 

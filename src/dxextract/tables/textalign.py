@@ -23,8 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .celltext import TextSettings, chars_to_cell_text, chars_to_lines, figure_rows
-from .model import BBox, Cell, Char, Page, Segment
+from dxextract.model import BBox, Cell, Char, Page, Segment
+from dxextract.tables.celltext import TextSettings, chars_to_cell_text, chars_to_lines, figure_rows
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class TextTableSettings:
     same_row_overlap: float = 0.25
 
     def __post_init__(self) -> None:
-        from .errors import SettingsError
+        from dxextract.errors import SettingsError
 
         if self.parser not in ("stream", "network"):
             raise SettingsError(f"TextTableSettings.parser: expected 'stream' or 'network', got {self.parser!r}")
@@ -283,12 +283,12 @@ def block_cells(page: Page, chars: Sequence[Char], xs: Sequence[float], ys: Sequ
 
     Each column's lines at the table's own leading are one cell's text (a block); the rows
     stand between blocks (the same code as a band nobody ruled between two rules:
-    :func:`dxextract.align.band_to_subrows`), and a block with empty rows beside it is a
+    :func:`dxextract.tables.align.band_to_subrows`), and a block with empty rows beside it is a
     merged cell (see :func:`_place_spans`). The columns are the text's own (camelot's stream
     cuts CJK lines set less than an em apart). None when the table has one rhythm (one line
     a row, or figures stacked one a line): camelot's rows stand as they are.
     """
-    from .align import AlignSettings, Region, _spans, band_to_subrows, region_to_columns
+    from dxextract.tables.align import AlignSettings, Region, _spans, band_to_subrows, region_to_columns
 
     leading = _two_rhythms(chars, ys, settings)
     if leading is None or figure_rows(list(chars), xs, 2, text):

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError, NoTextLayerError
-from .model import Char, Page, Segment
+from dxextract.errors import InputError, NoTextLayerError
+from dxextract.model import Char, Page, Segment
 
 log = logging.getLogger(__name__)
 
@@ -228,7 +228,7 @@ def _plausible_text(path: Path, page_number: int, chars: list[Char], settings: E
     share = _implausible(chars)
     if share <= settings.implausible_share:
         return chars
-    from .raster import pdfium_chars
+    from dxextract.pdf.raster import pdfium_chars
 
     try:
         other = pdfium_chars(path, page_number)
@@ -256,7 +256,7 @@ def visible_chars(path: Path, page_number: int, chars: list[Char], settings: Ext
     ``ink_recheck_dpi`` before it is dropped: a thin digit in small print (a full-width 「１」
     in 7.7 pt red on grey) leaves too little contrast at a coarse resolution.
     """
-    from .raster import render_page
+    from dxextract.pdf.raster import render_page
 
     unseen = [i for i, ok in enumerate(_ink(render_page(path, page_number, dpi=settings.ink_dpi),
                                             chars, segments, settings)) if not ok]
@@ -448,7 +448,7 @@ def _visible_or_all(path: Path, number: int, chars: list[Char], settings: Extrac
 
 def _display_frame(raw: Any) -> tuple[float, float, float, float]:
     """The displayed page (MediaBox after /Rotate) in pdfplumber's coordinates."""
-    from .raster import _apply, _user_to_plumber
+    from dxextract.pdf.raster import _apply, _user_to_plumber
 
     x0, y0, x1, y1 = (float(v) for v in raw.mediabox)
     to_plumber = _user_to_plumber((x0, y0, x1, y1), int(raw.rotation or 0))

@@ -30,7 +30,7 @@ from typing import Any, Final
 
 import pandas as pd
 
-from .errors import SuiteLoadError
+from dxextract.errors import SuiteLoadError
 
 FAILURE_COLUMNS = ["file", "expectation", "column", "value", "row", "page", "message"]
 HELPER_PREFIX = "_chk_"
@@ -43,7 +43,7 @@ _NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 def default_suites_dir() -> Path:
     """``schemas/suites`` of the installed package or of the repository."""
-    from .profile import schemas_dir
+    from dxextract.profile import schemas_dir
 
     return schemas_dir() / "suites"
 
@@ -666,7 +666,7 @@ class Validation:
     seconds: float
 
     def __post_init__(self) -> None:
-        from .errors import SettingsError
+        from dxextract.errors import SettingsError
 
         for key in ("expectations", "failed"):
             if getattr(self, key) < 0:

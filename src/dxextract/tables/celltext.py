@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .model import BBox, Char
+from dxextract.model import BBox, Char
 
 #: a line that begins with one of these was begun by the author
 _MARKER = re.compile(

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .era import without_fiscal_years
-from .errors import InputError, SeriesError
+from dxextract.errors import InputError, SeriesError
+from dxextract.text.era import without_fiscal_years
 
 if TYPE_CHECKING:
-    from .families import ReportFamily
+    from dxextract.families import ReportFamily
 
 #: × < ▲ < ○; a move to or from 取り下げ or — is a change without a direction (the DX profile's
 #: ``status_rank``; the default when none is given)
@@ -93,8 +93,8 @@ def family_of(edition: Edition) -> ReportFamily:
     """The report family that read ``edition`` (its manifest's ``profile``); any other name is
     a profile of the DX family (what every folder read before families were named holds), and
     one that is not installed here falls back to the DX family's own."""
-    from .errors import ProfileError
-    from .families import FAMILIES, get_family
+    from dxextract.errors import ProfileError
+    from dxextract.families import FAMILIES, get_family
 
     if edition.family in FAMILIES:
         return get_family(edition.family)

@@ -61,7 +61,7 @@ def _read_eui_text() -> str:
     try:
         return resources.files("dxextract").joinpath("data", _EUI_FILE).read_text("utf-8")
     except (FileNotFoundError, ModuleNotFoundError, OSError):  # pragma: no cover - source tree
-        return (Path(__file__).parent / "data" / _EUI_FILE).read_text("utf-8")
+        return (Path(__file__).parents[1] / "data" / _EUI_FILE).read_text("utf-8")
 
 
 def _parse_eui(text: str) -> dict[str, str]:

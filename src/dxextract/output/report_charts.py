@@ -15,7 +15,7 @@ from html import escape
 
 import pandas as pd
 
-from .errors import SettingsError
+from dxextract.errors import SettingsError
 
 #: the status vocabulary in the order bars are stacked (CONTRACT.md), with its colours
 STATUS_ORDER = ("○", "▲", "×", "取り下げ", "—")

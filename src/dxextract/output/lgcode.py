@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .errors import UnknownLgCodeError
+from dxextract.errors import UnknownLgCodeError
 
-_DATA = Path(__file__).resolve().parent / "data" / "lg_codes.csv"
+_DATA = Path(__file__).resolve().parents[1] / "data" / "lg_codes.csv"
 #: weights of 総務省's check digit over the five code digits: (11 - Σ w·d mod 11) mod 10
 _CHECK_WEIGHTS = (6, 5, 4, 3, 2)
 

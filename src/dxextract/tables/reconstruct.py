@@ -19,8 +19,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .align import AlignSettings, ColumnHint, Region, hrule_tables, region_to_cells, table_hint
-from .celltext import (
+from dxextract.model import BBox, Cell, Char, Page, Segment, Table, Warning_
+from dxextract.tables.align import (
+    AlignSettings,
+    ColumnHint,
+    Region,
+    hrule_tables,
+    region_to_cells,
+    table_hint,
+)
+from dxextract.tables.celltext import (
     PAGE_NUMBER,
     Line,
     TextSettings,
@@ -33,8 +41,7 @@ from .celltext import (
     last_line_full,
     wrap_edge,
 )
-from .model import BBox, Cell, Char, Page, Segment, Table, Warning_
-from .textalign import TextTableSettings, text_tables
+from dxextract.tables.textalign import TextTableSettings, text_tables
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +84,7 @@ class ReconstructSettings:
     strategies: tuple[str, ...] = ("hrules", "text")
 
     def __post_init__(self) -> None:
-        from .errors import SettingsError
+        from dxextract.errors import SettingsError
 
         for key in ("snap", "join_gap", "cover", "margin_share"):
             value = getattr(self, key)

@@ -41,7 +41,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import SettingsError
+from dxextract.errors import SettingsError
 
 AUDIT_COLUMNS = ["check", "severity", "strategy_no", "measure_no", "seq", "printed", "expected",
                  "message", "page", "kpi_no", "row_label", "raw"]
@@ -84,7 +84,7 @@ class AuditRules:
 
 def default_rules_path() -> Path:
     """``schemas/audit_rules.json`` of the installed package or of the repository."""
-    from .profile import schemas_dir
+    from dxextract.profile import schemas_dir
 
     return schemas_dir() / "audit_rules.json"
 

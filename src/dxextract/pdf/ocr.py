@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import OcrError
-from .extract import check_pdf
+from dxextract.errors import OcrError
+from dxextract.pdf.extract import check_pdf
 
 INSTALL_HINT = "apt-get install ocrmypdf tesseract-ocr tesseract-ocr-jpn"
 

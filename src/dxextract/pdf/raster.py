@@ -16,7 +16,7 @@ Public entry point: :func:`image_segments`. :func:`page_is_image_only` says whic
 
 Coordinates: PDF points, top-left origin, in pdfplumber's frame (``page.width``/``height`` and
 object coordinates after the page's /Rotate, relative to its MediaBox), so the segments sit on
-the chars that :func:`dxextract.extract.pdf_to_pages` reads from the same page.
+the chars that :func:`dxextract.pdf.extract.pdf_to_pages` reads from the same page.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .errors import InputError, SettingsError
-from .model import Char, Page, Segment
+from dxextract.errors import InputError, SettingsError
+from dxextract.model import Char, Page, Segment
 
 Gray = npt.NDArray[np.uint8]
 

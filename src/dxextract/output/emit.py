@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import OutputBusyError, OutputError, OutputExistsError, SettingsError
+from dxextract.errors import OutputBusyError, OutputError, OutputExistsError, SettingsError
 
 #: columns where an empty string means "no value" (written as an empty cell, read as null)
 _OPTIONAL = ("unit", "qualifier", "value", "label", "departments")

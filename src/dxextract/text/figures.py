@@ -31,9 +31,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dxextract.era import ERA_ALTERNATION
 from dxextract.model import Figure
-from dxextract.normalize import normalize_text, radical_table
+from dxextract.text.era import ERA_ALTERNATION
+from dxextract.text.normalize import normalize_text, radical_table
 
 __all__ = ["FigureVocabulary", "load_vocabulary", "parse_figures", "text_view"]
 
@@ -78,7 +78,7 @@ def _vocab_path() -> Path:
     packaged = resources.files("dxextract").joinpath("schemas", _VOCAB_FILE)
     if packaged.is_file():
         return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "schemas" / _VOCAB_FILE
+    return Path(__file__).resolve().parents[3] / "schemas" / _VOCAB_FILE
 
 
 def _longest_first(items: list[str]) -> tuple[str, ...]:

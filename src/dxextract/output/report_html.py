@@ -3,7 +3,7 @@
 Public entry points: :func:`load_year` (an ingest folder, its frames and its verified source
 PDF) and :func:`build_report` (one year, or two years compared -> the HTML text). Nothing is
 fetched at view time: crops and page images are base64 PNGs rendered here with pypdfium2,
-charts are inline SVG (:mod:`~dxextract.report_charts`), the style names local Japanese fonts
+charts are inline SVG (:mod:`~dxextract.output.report_charts`), the style names local Japanese fonts
 (Noto Sans CJK JP, IPAexGothic, VL Gothic), there is no script.
 
 Coordinates are dxextract's everywhere: PDF points, top-left origin of the unrotated page.
@@ -24,12 +24,19 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__
-from .compare import compare_frames, read_output
-from .emit import sha256_file
-from .errors import InputError, SettingsError
-from .model import BBox
-from .report_charts import STATUS_ORDER, ChartSettings, kpi_chart, plain, status_chart, status_counts
+from dxextract import __version__
+from dxextract.errors import InputError, SettingsError
+from dxextract.model import BBox
+from dxextract.output.compare import compare_frames, read_output
+from dxextract.output.emit import sha256_file
+from dxextract.output.report_charts import (
+    STATUS_ORDER,
+    ChartSettings,
+    kpi_chart,
+    plain,
+    status_chart,
+    status_counts,
+)
 
 #: what the report reads from an ingest folder
 REPORT_INPUTS = ("status_items.csv", "kpis.csv", "figures.csv", "audit.csv", "tables.csv", "initiatives.csv")
@@ -497,7 +504,7 @@ def build_report(years: Sequence[Year], settings: ReportSettings | None = None) 
 
 def report_guard(path: Path) -> None:
     """An existing file is replaced only when it is a report of this tool."""
-    from .errors import OutputExistsError
+    from dxextract.errors import OutputExistsError
 
     if not path.exists():
         return

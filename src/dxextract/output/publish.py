@@ -30,18 +30,18 @@ from typing import Any
 
 import pandas as pd
 
-from . import __version__
-from .emit import escape_formula, write_folder
-from .era import fiscal_year_label
-from .errors import (
+from dxextract import __version__
+from dxextract.errors import (
     PackageInvalidError,
     PublishInputError,
     SettingsError,
     UnencodableError,
     UnknownLgCodeError,
 )
-from .lgcode import LocalGovernment, lookup_code
-from .profile import schemas_dir
+from dxextract.output.emit import escape_formula, write_folder
+from dxextract.output.lgcode import LocalGovernment, lookup_code
+from dxextract.profile import schemas_dir
+from dxextract.text.era import fiscal_year_label
 
 #: ``--encoding`` choices, and the name each is given in ``datapackage.json``
 ENCODINGS: dict[str, str] = {"utf-8": "utf-8", "utf-8-sig": "utf-8-sig", "cp932": "cp932"}

@@ -3,7 +3,7 @@ item, KPI figure and detail-table figure, one column per fiscal year.
 
 Public entry point: :func:`years_to_panel` (each year's frames in, ``status_panel.csv``,
 ``kpi_panel.csv`` and ``figures_panel.csv`` frames out). Records are followed from year to
-year with compare's :func:`~dxextract.compare.match_items`, so a plan item that was reworded
+year with compare's :func:`~dxextract.output.compare.match_items`, so a plan item that was reworded
 or renumbered stays one row: each year's rows are matched against the latest wording of every
 row followed so far, within the same measure. A KPI is followed by its number; a detail row by
 its heading line within its measure, and its figures by their label within the same unit.
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .compare import MIN_SIMILARITY, match_items, own_year
+from dxextract.output.compare import MIN_SIMILARITY, match_items, own_year
 
 #: a detail row's heading (「■…」, its first line) is short and carries the year's news, so it
 #: changes more than a plan item: the r5 -> r6 corpus pairs go down to 0.52 (「■窓口での放課後児童

@@ -27,7 +27,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .celltext import (
+from dxextract.errors import SettingsError
+from dxextract.model import BBox, Cell, Char, Page, Segment
+from dxextract.tables.celltext import (
     _NO_START,
     PAGE_NUMBER,
     Line,
@@ -37,8 +39,6 @@ from .celltext import (
     chars_to_lines,
     figure_rows,
 )
-from .errors import SettingsError
-from .model import BBox, Cell, Char, Page, Segment
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Writing and checking what comes out: frames and folders, validation, comparison, panels, reports, publication."""

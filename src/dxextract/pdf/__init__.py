@@ -1,0 +1,1 @@
+"""Reading PDFs: characters and ruling lines (pdfplumber, pypdfium2), page images, OCR."""

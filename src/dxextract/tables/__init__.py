@@ -1,0 +1,1 @@
+"""Tables from pages: ruled grids, tables ruled only horizontally, tables without rules, cell text, stitching."""

@@ -1,0 +1,1 @@
+"""Japanese text: normalisation, figures (value, unit, qualifier), eras and fiscal years."""
